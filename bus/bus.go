@@ -1,0 +1,47 @@
+// Package bus carries events between Switchboard's core and its adapters, and
+// between nodes when there are several. The in-process implementation lives in
+// bus/memory; every implementation passes the contract suite in bus/bustest.
+//
+// Subjects are dot-separated tokens with NATS semantics, so the same subjects
+// work unchanged on NATS: "*" matches exactly one token and ">" (last token
+// only) matches one or more trailing tokens.
+package bus
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// ErrClosed is returned by Publish and Subscribe after Close.
+var ErrClosed = errors.New("bus: closed")
+
+// ErrBadSubject is returned for an empty subject, an empty token, a wildcard
+// in a published subject, or ">" anywhere but last in a subscription.
+var ErrBadSubject = errors.New("bus: bad subject")
+
+// Handler receives one message. data must not be retained after return
+// unless copied. Handlers of one subscription run one at a time, in the order
+// messages were published by any single publisher.
+type Handler func(subject string, data []byte)
+
+// Subscription is a live interest in a subject pattern.
+type Subscription interface {
+	// Unsubscribe stops delivery; after it returns the handler is not called
+	// again. Safe to call more than once.
+	Unsubscribe() error
+}
+
+// Bus publishes and subscribes.
+type Bus interface {
+	// Publish sends data to every matching subscription. It does not wait for
+	// delivery; a subscription that cannot keep up loses messages (counted by
+	// Dropped) rather than slowing the publisher.
+	Publish(ctx context.Context, subject string, data []byte) error
+	// Subscribe registers h for subjects matching pattern.
+	Subscribe(pattern string, h Handler) (Subscription, error)
+	// Dropped is how many messages were discarded because a subscriber's
+	// queue was full, since start.
+	Dropped() uint64
+	io.Closer
+}

@@ -1,0 +1,24 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// State is the latest known datapoint values of one device.
+type State struct {
+	DID string
+	// Attrs is a JSON object of datapoint name to shown value, as apps see it.
+	Attrs     []byte
+	UpdatedAt time.Time
+}
+
+// States stores the latest state per device.
+type States interface {
+	// PutStates upserts a batch of states in one transaction. A state whose
+	// device no longer exists is skipped without error.
+	PutStates(ctx context.Context, states []State) error
+	// GetState returns the latest state of a device or ErrNotFound when
+	// nothing was ever stored for it.
+	GetState(ctx context.Context, did string) (State, error)
+}
