@@ -1,0 +1,5 @@
+//go:build !race
+
+package p0
+
+const raceEnabled = false
