@@ -1,0 +1,109 @@
+package sqlite
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+// benchDevices is how many registered devices the benchmarks spread over.
+const benchDevices = 256
+
+// benchStore opens a store on disk with one product and benchDevices devices.
+// Numbers therefore include the real fsync of synchronous=FULL, which is
+// what a deployment pays.
+func benchStore(b *testing.B) (*Store, []string) {
+	b.Helper()
+	ctx := b.Context()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	now := time.Now()
+	if err := s.CreateProduct(ctx, store.Product{Key: "p", Secret: "s", Name: "p", Schema: []byte(`{}`), CreatedAt: now}); err != nil {
+		b.Fatal(err)
+	}
+	dids := make([]string, benchDevices)
+	for i := range dids {
+		dids[i] = fmt.Sprintf("did%019d", i)
+		d := store.Device{DID: dids[i], ProductKey: "p", MAC: fmt.Sprintf("%012x", i), Passcode: "pc", CreatedAt: now}
+		if _, _, err := s.RegisterDevice(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s, dids
+}
+
+// benchAttrs is a typical small device state.
+var benchAttrs = []byte(`{"switch":true,"brightness":73,"color":"warm","mode":2,"fault":false}`)
+
+// BenchmarkPutStates measures one PutStates call (one transaction, one
+// fsync) per batch size; states/s shows what batching buys.
+func BenchmarkPutStates(b *testing.B) {
+	for _, n := range []int{1, 64, 256} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			s, dids := benchStore(b)
+			batch := make([]store.State, n)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				now := time.Now()
+				for j := range batch {
+					batch[j] = store.State{DID: dids[(i+j)%len(dids)], Attrs: benchAttrs, UpdatedAt: now}
+				}
+				i += n
+				if err := s.PutStates(b.Context(), batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "states/s")
+		})
+	}
+}
+
+// BenchmarkGetState measures reads of stored states, alone and from all
+// CPUs at once through the read pool.
+func BenchmarkGetState(b *testing.B) {
+	setup := func(b *testing.B) (*Store, []string) {
+		s, dids := benchStore(b)
+		states := make([]store.State, len(dids))
+		for i, did := range dids {
+			states[i] = store.State{DID: did, Attrs: benchAttrs, UpdatedAt: time.Now()}
+		}
+		if err := s.PutStates(b.Context(), states); err != nil {
+			b.Fatal(err)
+		}
+		return s, dids
+	}
+	b.Run("serial", func(b *testing.B) {
+		s, dids := setup(b)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := s.GetState(b.Context(), dids[i%len(dids)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		s, dids := setup(b)
+		var next atomic.Int64
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := next.Add(1)
+				if _, err := s.GetState(b.Context(), dids[int(i)%len(dids)]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}

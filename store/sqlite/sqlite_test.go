@@ -1,0 +1,22 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/store/sqlite"
+	"github.com/switchboard-iot/switchboard/store/storetest"
+)
+
+// TestContract runs the engine-independent suite against a fresh file per
+// subtest.
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "switchboard.db"))
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	})
+}

@@ -1,0 +1,45 @@
+// Package storetest is the contract suite every store.Store implementation
+// must pass. It talks only through the store package API, so the same tests
+// hold the SQLite and PostgreSQL engines to identical behaviour.
+//
+// Besides what the store doc comments say, the suite pins down behaviour the
+// rest of Switchboard relies on and engines could otherwise disagree on:
+// times come back in UTC truncated to the millisecond, list orders have a
+// deterministic tie-break, and a batch may carry the same did twice (the
+// later entry wins).
+package storetest
+
+import (
+	"testing"
+
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+// opener gives a subtest a fresh store that is closed when the subtest ends.
+type opener func(t *testing.T) store.Store
+
+// Run runs the whole contract suite. open must return a fresh, empty store
+// for the subtest t; the suite closes it when t ends, so open must not (a
+// second Close is harmless only if the engine's Close is idempotent).
+// Subtests run in parallel, so open must be safe to call concurrently;
+// t.TempDir gives each call its own directory.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Helper()
+	fresh := func(t *testing.T) store.Store {
+		t.Helper()
+		s := open(t)
+		if s == nil {
+			t.Fatal("open returned a nil store")
+		}
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+		return s
+	}
+	t.Run("Products", func(t *testing.T) { testProducts(t, fresh) })
+	t.Run("Apps", func(t *testing.T) { testApps(t, fresh) })
+	t.Run("Devices", func(t *testing.T) { testDevices(t, fresh) })
+	t.Run("States", func(t *testing.T) { testStates(t, fresh) })
+}
