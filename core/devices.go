@@ -1,0 +1,196 @@
+package core
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+// NormalizeMAC lower-cases a MAC and drops ':' and '-' separators, so
+// "AA:BB:CC:00:11:22" and "aabbcc001122" name the same device. It returns
+// ErrInvalidInput unless the result is 6 to 64 hex characters (modules use
+// 12; some gateways report longer hardware ids).
+func NormalizeMAC(mac string) (string, error) {
+	mac = strings.ToLower(strings.NewReplacer(":", "", "-", "").Replace(strings.TrimSpace(mac)))
+	if len(mac) < 6 || len(mac) > 64 {
+		return "", fmt.Errorf("%w: mac must be 6 to 64 hex characters", ErrInvalidInput)
+	}
+	for i := 0; i < len(mac); i++ {
+		c := mac[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", fmt.Errorf("%w: mac must be hex", ErrInvalidInput)
+		}
+	}
+	return mac, nil
+}
+
+// validPasscode accepts what GAgent can send: 1 to 16 printable ASCII
+// characters without spaces (it refuses longer passwords, notes §1.2).
+func validPasscode(p string) bool {
+	if len(p) == 0 || len(p) > 16 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] <= ' ' || p[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// RegisterDevice is the device's own registration (POST /dev/devices): the
+// same product key and MAC always get the same did, and the passcode the
+// device sends becomes its MQTT password. A re-registration (a
+// factory-reset module) replaces the passcode and closes any session opened
+// with the old one.
+func (n *Node) RegisterDevice(ctx context.Context, productKey, mac, passcode string) (store.Device, bool, error) {
+	mac, err := NormalizeMAC(mac)
+	if err != nil {
+		return store.Device{}, false, err
+	}
+	if !validPasscode(passcode) {
+		return store.Device{}, false, fmt.Errorf("%w: passcode must be 1 to 16 printable characters", ErrInvalidInput)
+	}
+	if _, err := n.Schema(ctx, productKey); err != nil {
+		return store.Device{}, false, err
+	}
+	d, created, err := n.store.RegisterDevice(ctx, store.Device{
+		DID: NewDID(), ProductKey: productKey, MAC: mac, Passcode: passcode,
+		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Device{}, false, ErrProductNotFound
+	}
+	if err != nil {
+		return store.Device{}, false, err
+	}
+	if !created {
+		// The device is bootstrapping again (reset, new passcode): a session
+		// opened with the old credentials must not outlive them.
+		n.Disconnect(ctx, d.DID, "device registered again")
+	}
+	return d, created, nil
+}
+
+// Device returns one device.
+func (n *Node) Device(ctx context.Context, did string) (store.Device, error) {
+	d, err := n.store.GetDevice(ctx, did)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Device{}, ErrDeviceNotFound
+	}
+	return d, err
+}
+
+// AuthenticateDevice checks a device's MQTT credentials in constant time.
+func (n *Node) AuthenticateDevice(ctx context.Context, did, passcode string) (store.Device, error) {
+	if !IsDID(did) {
+		return store.Device{}, ErrBadCredentials
+	}
+	d, err := n.store.GetDevice(ctx, did)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Device{}, ErrBadCredentials
+	}
+	if err != nil {
+		return store.Device{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(d.Passcode), []byte(passcode)) != 1 {
+		return store.Device{}, ErrBadCredentials
+	}
+	if d.Disabled {
+		return store.Device{}, ErrDeviceDisabled
+	}
+	return d, nil
+}
+
+// UnregisterDevice is the device's own DELETE /dev/devices: it needs the
+// passcode, removes the device, and closes its session.
+func (n *Node) UnregisterDevice(ctx context.Context, did, passcode string) error {
+	d, err := n.store.GetDevice(ctx, did)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrBadCredentials
+	}
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(d.Passcode), []byte(passcode)) != 1 {
+		return ErrBadCredentials
+	}
+	return n.DeleteDevice(ctx, did)
+}
+
+// DeleteDevice removes a device and its state and closes its session.
+func (n *Node) DeleteDevice(ctx context.Context, did string) error {
+	if err := n.store.DeleteDevice(ctx, did); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrDeviceNotFound
+		}
+		return err
+	}
+	n.states.forget(did)
+	n.Disconnect(ctx, did, "device deleted")
+	return nil
+}
+
+// SetDeviceDisabled disables or re-enables a device. A disabled device is
+// refused at CONNECT and its current session is closed.
+func (n *Node) SetDeviceDisabled(ctx context.Context, did string, disabled bool) error {
+	if err := n.store.SetDeviceDisabled(ctx, did, disabled); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrDeviceNotFound
+		}
+		return err
+	}
+	if disabled {
+		n.Disconnect(ctx, did, "device disabled")
+	}
+	return nil
+}
+
+// Disconnect asks whichever node holds the device's session to close it.
+func (n *Node) Disconnect(ctx context.Context, did, reason string) {
+	n.publishJSON(ctx, SubjectControl(did), Control{Kind: ControlDisconnect, DID: did, Reason: reason, IssuedAt: time.Now()})
+}
+
+// DeviceOnline records that the device's session is up and tells the apps.
+func (n *Node) DeviceOnline(ctx context.Context, d store.Device) error {
+	return n.setOnline(ctx, d, true)
+}
+
+// DeviceOffline records that the device's session ended and tells the apps.
+// The device's latest state is flushed and dropped from the cache: the next
+// session may land on another node.
+func (n *Node) DeviceOffline(ctx context.Context, d store.Device) error {
+	err := n.setOnline(ctx, d, false)
+	n.states.release(ctx, d.DID)
+	return err
+}
+
+func (n *Node) setOnline(ctx context.Context, d store.Device, online bool) error {
+	now := time.Now().UTC()
+	if err := n.store.SetDeviceOnline(ctx, d.DID, online, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	kind := EventOffline
+	if online {
+		kind = EventOnline
+	}
+	n.publishJSON(ctx, SubjectStatus(d.DID), DeviceEvent{
+		Kind: kind, DID: d.DID, ProductKey: d.ProductKey, MAC: d.MAC, At: now,
+	})
+	return nil
+}
+
+// AppSessions is how many app sessions watch the device (cli2ser_req 0x020F).
+func (n *Node) AppSessions(did string) int {
+	c, err := n.presence.Count(did)
+	if err != nil {
+		n.log.Warn("presence count", "did", did, "err", err)
+		return 0
+	}
+	return c
+}

@@ -1,0 +1,153 @@
+// Package core is Switchboard's device model: devices, their sessions and
+// online state, product schemas, the latest state, and the routing of frames
+// between devices and apps. It knows no wire format of any adapter (MQTT,
+// HTTP, WebSocket); it speaks Go calls on one side and bus events on the
+// other. Device payloads are P0 frames, the device model's own format, which
+// it encodes and decodes with the pure codec packages.
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/switchboard-iot/switchboard/bus"
+	"github.com/switchboard-iot/switchboard/codec/datapoint"
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+// Options configure a Node.
+type Options struct {
+	Store    store.Store
+	Bus      bus.Bus
+	Presence Presence // defaults to a MemoryPresence
+	Logger   *slog.Logger
+	// StateFlushInterval is how often the latest device states are written
+	// to the store in one batch (default 100ms). See states.go for why they
+	// are batched.
+	StateFlushInterval time.Duration
+}
+
+// Node is the core. Create it with New, call Start, and Close it last.
+type Node struct {
+	store    store.Store
+	bus      bus.Bus
+	presence Presence
+	log      *slog.Logger
+
+	schemas sync.Map // product key -> *datapoint.Schema (products are immutable)
+	states  *stateCache
+
+	flushEvery time.Duration
+	stop       chan struct{}
+	done       chan struct{}
+	closeOnce  sync.Once
+}
+
+// New returns a Node; it does no I/O until Start.
+func New(o Options) (*Node, error) {
+	if o.Store == nil || o.Bus == nil {
+		return nil, errors.New("core: Store and Bus are required")
+	}
+	if o.Presence == nil {
+		o.Presence = NewMemoryPresence()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.StateFlushInterval <= 0 {
+		o.StateFlushInterval = 100 * time.Millisecond
+	}
+	n := &Node{
+		store:      o.Store,
+		bus:        o.Bus,
+		presence:   o.Presence,
+		log:        o.Logger,
+		flushEvery: o.StateFlushInterval,
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	n.states = newStateCache(n)
+	return n, nil
+}
+
+// Start runs the background state writer.
+func (n *Node) Start() {
+	go n.flushLoop()
+}
+
+// Close stops the state writer after a final flush, so every state the node
+// accepted is stored before the process exits.
+func (n *Node) Close(ctx context.Context) error {
+	var err error
+	n.closeOnce.Do(func() {
+		close(n.stop)
+		select {
+		case <-n.done:
+		case <-ctx.Done():
+			err = ctx.Err()
+			return
+		}
+		err = n.states.flush(ctx)
+	})
+	return err
+}
+
+// Store exposes the store for adapters that read rows the core does not
+// model (none yet besides the admin API's listings).
+func (n *Node) Store() store.Store { return n.store }
+
+// Bus exposes the bus so app-side adapters can subscribe to device events.
+func (n *Node) Bus() bus.Bus { return n.bus }
+
+// Presence exposes the app-session presence.
+func (n *Node) Presence() Presence { return n.presence }
+
+// Schema returns the compiled schema of a product, cached.
+func (n *Node) Schema(ctx context.Context, productKey string) (*datapoint.Schema, error) {
+	if s, ok := n.schemas.Load(productKey); ok {
+		return s.(*datapoint.Schema), nil
+	}
+	p, err := n.store.GetProduct(ctx, productKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrProductNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := compileSchema(p.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("product %s: %w", productKey, err)
+	}
+	n.schemas.Store(productKey, s)
+	return s, nil
+}
+
+func compileSchema(raw []byte) (*datapoint.Schema, error) {
+	p, err := datapoint.ParseProduct(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidSchema, err)
+	}
+	s, err := datapoint.Compile(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidSchema, err)
+	}
+	return s, nil
+}
+
+// publishJSON marshals v and publishes it; failures are logged, because a
+// lost notification must not fail the device's own traffic.
+func (n *Node) publishJSON(ctx context.Context, subject string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		n.log.Error("marshal bus event", "subject", subject, "err", err)
+		return
+	}
+	if err := n.bus.Publish(ctx, subject, data); err != nil {
+		n.log.Warn("publish bus event", "subject", subject, "err", err)
+	}
+}
