@@ -1,0 +1,139 @@
+// Package admin is the operator API under /admin/v1: products, applications
+// and devices. Every call needs "Authorization: Bearer <admin token>".
+package admin
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/metrics"
+)
+
+// maxBody bounds request bodies; a product definition with hundreds of
+// datapoints is well under it.
+const maxBody = 1 << 20
+
+// Options configure the API.
+type Options struct {
+	Node    *core.Node
+	Token   string
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+}
+
+// API serves /admin/v1.
+type API struct {
+	node    *core.Node
+	token   []byte
+	log     *slog.Logger
+	metrics metrics.Adapter
+}
+
+// New returns the API; Token must not be empty.
+func New(o Options) (*API, error) {
+	if o.Token == "" {
+		return nil, errors.New("admin: empty token")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &API{node: o.Node, token: []byte(o.Token), log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin")}, nil
+}
+
+// Register adds the routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, a.auth(h)) }
+	route("POST /admin/v1/products", a.createProduct)
+	route("GET /admin/v1/products", a.listProducts)
+	route("GET /admin/v1/products/{key}", a.getProduct)
+	route("POST /admin/v1/apps", a.createApp)
+	route("GET /admin/v1/apps", a.listApps)
+	route("GET /admin/v1/apps/{appid}", a.getApp)
+	route("POST /admin/v1/devices", a.registerDevice)
+	route("GET /admin/v1/devices", a.listDevices)
+	route("GET /admin/v1/devices/{did}", a.getDevice)
+	route("DELETE /admin/v1/devices/{did}", a.deleteDevice)
+	route("POST /admin/v1/devices/{did}/disable", a.setDisabled(true))
+	route("POST /admin/v1/devices/{did}/enable", a.setDisabled(false))
+	route("POST /admin/v1/devices/{did}/control", a.control)
+	// Anything else under /admin/ is a JSON 404, not the mux's text one.
+	route("/admin/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such admin endpoint: "+r.Method+" "+r.URL.Path)
+	})
+}
+
+// auth checks the bearer token in constant time.
+func (a *API) auth(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.metrics.In.Inc()
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(tok), a.token) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard admin"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized", "a valid admin bearer token is required")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next(w, r)
+	})
+}
+
+// errorBody is every admin error: {"error":{"code","message"}}.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = code, msg
+	writeJSON(w, status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// coreError maps a core error to a status and code.
+func (a *API) coreError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, core.ErrDeviceNotFound):
+		writeError(w, http.StatusNotFound, "device_not_found", "no such device")
+	case errors.Is(err, core.ErrProductNotFound):
+		writeError(w, http.StatusNotFound, "product_not_found", "no such product")
+	case errors.Is(err, core.ErrInvalidSchema):
+		writeError(w, http.StatusUnprocessableEntity, "invalid_schema", err.Error())
+	case errors.Is(err, core.ErrInvalidInput):
+		writeError(w, http.StatusBadRequest, "invalid_input", err.Error())
+	case errors.Is(err, core.ErrConflict):
+		writeError(w, http.StatusConflict, "conflict", err.Error())
+	case errors.Is(err, core.ErrDeviceOffline):
+		writeError(w, http.StatusConflict, "device_offline", "the device is offline")
+	case errors.Is(err, core.ErrDeviceDisabled):
+		writeError(w, http.StatusConflict, "device_disabled", "the device is disabled")
+	default:
+		a.log.Error("admin request failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error; see the server log")
+	}
+}
+
+// decode reads a JSON body into v, answering 400 on failure.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+		return false
+	}
+	return true
+}

@@ -1,0 +1,246 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+func (a *API) createProduct(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+		return
+	}
+	p, schema, err := a.node.CreateProduct(r.Context(), body)
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	a.log.Info("product created", "product_key", p.Key, "name", p.Name, "datapoints", len(schema.Fields()))
+	writeJSON(w, http.StatusCreated, viewProduct(p, false))
+}
+
+func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
+	ps, err := a.node.Store().ListProducts(r.Context())
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	out := make([]productView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, viewProduct(p, false))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"products": out})
+}
+
+func (a *API) getProduct(w http.ResponseWriter, r *http.Request) {
+	p, err := a.node.Store().GetProduct(r.Context(), r.PathValue("key"))
+	if errors.Is(err, store.ErrNotFound) {
+		err = core.ErrProductNotFound
+	}
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewProduct(p, true))
+}
+
+func (a *API) createApp(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	app, err := a.node.CreateApp(r.Context(), req.Name)
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	a.log.Info("app created", "appid", app.ID, "name", app.Name)
+	writeJSON(w, http.StatusCreated, viewApp(app))
+}
+
+func (a *API) listApps(w http.ResponseWriter, r *http.Request) {
+	as, err := a.node.Store().ListApps(r.Context())
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	out := make([]appView, 0, len(as))
+	for _, x := range as {
+		out = append(out, viewApp(x))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"apps": out})
+}
+
+func (a *API) getApp(w http.ResponseWriter, r *http.Request) {
+	app, err := a.node.Store().GetApp(r.Context(), r.PathValue("appid"))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "app_not_found", "no such app")
+		return
+	}
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewApp(app))
+}
+
+// registerDevice lets an operator pre-register a device (for example to
+// print its did and passcode on a label); a passcode is drawn if absent.
+func (a *API) registerDevice(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ProductKey string `json:"product_key"`
+		MAC        string `json:"mac"`
+		Passcode   string `json:"passcode"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Passcode == "" {
+		req.Passcode = core.NewPasscode()
+	}
+	d, created, err := a.node.RegisterDevice(r.Context(), req.ProductKey, req.MAC, req.Passcode)
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, viewDevice(d))
+}
+
+func (a *API) listDevices(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err1 := atoiDefault(q.Get("limit"), 100)
+	skip, err2 := atoiDefault(q.Get("skip"), 0)
+	if err := errors.Join(err1, err2); err != nil || limit < 1 || limit > 1000 || skip < 0 {
+		writeError(w, http.StatusBadRequest, "invalid_input", "limit must be 1 to 1000 and skip 0 or more")
+		return
+	}
+	ds, err := a.node.Store().ListDevices(r.Context(), store.DeviceFilter{ProductKey: q.Get("product_key"), Limit: limit, Offset: skip})
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	out := make([]deviceView, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, viewDevice(d))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"devices": out})
+}
+
+func atoiDefault(s string, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	return strconv.Atoi(s)
+}
+
+// getDevice returns the device with its latest datapoints.
+func (a *API) getDevice(w http.ResponseWriter, r *http.Request) {
+	d, err := a.node.Device(r.Context(), r.PathValue("did"))
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	attrs, at, err := a.node.LatestState(r.Context(), d.DID)
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	v := viewDevice(d)
+	v.Attrs, v.UpdatedAt = attrs, optionalTime(at)
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *API) deleteDevice(w http.ResponseWriter, r *http.Request) {
+	if err := a.node.DeleteDevice(r.Context(), r.PathValue("did")); err != nil {
+		a.coreError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) setDisabled(disabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		did := r.PathValue("did")
+		if err := a.node.SetDeviceDisabled(r.Context(), did, disabled); err != nil {
+			a.coreError(w, err)
+			return
+		}
+		d, err := a.node.Device(r.Context(), did)
+		if err != nil {
+			a.coreError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, viewDevice(d))
+	}
+}
+
+// adminClientID is the app client id of operator commands; the device
+// answers 0x0093s from the console on app2dev/<did>/admin.
+const adminClientID = "admin"
+
+// control sends {"attrs":{...}} as a datapoint write, {"read":true} (or
+// {"read":["name",...]}) as a read, or {"raw":[bytes]} as a P0 frame.
+func (a *API) control(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Attrs map[string]any  `json:"attrs"`
+		Read  json.RawMessage `json:"read"`
+		Raw   []int           `json:"raw"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	t := core.Target{DID: r.PathValue("did"), ClientID: adminClientID}
+	var err error
+	switch {
+	case len(req.Attrs) > 0:
+		err = a.node.WriteAttrs(r.Context(), t, numbersToFloat(req.Attrs))
+	case len(req.Raw) > 0:
+		frame := make([]byte, len(req.Raw))
+		for i, b := range req.Raw {
+			if b < 0 || b > 255 {
+				writeError(w, http.StatusBadRequest, "invalid_input", "raw bytes must be 0 to 255")
+				return
+			}
+			frame[i] = byte(b)
+		}
+		err = a.node.SendRaw(r.Context(), t, frame)
+	case len(req.Read) > 0:
+		var names []string
+		_ = json.Unmarshal(req.Read, &names) // true means all
+		err = a.node.ReadAttrs(r.Context(), t, names)
+	default:
+		writeError(w, http.StatusBadRequest, "invalid_input", `give "attrs", "read" or "raw"`)
+		return
+	}
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+// numbersToFloat turns json.Numbers (decode uses UseNumber) into float64,
+// the form the datapoint codec documents for shown values.
+func numbersToFloat(m map[string]any) map[string]any {
+	for k, v := range m {
+		if n, ok := v.(json.Number); ok {
+			if f, err := n.Float64(); err == nil {
+				m[k] = f
+			}
+		}
+	}
+	return m
+}

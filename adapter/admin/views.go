@@ -1,0 +1,65 @@
+package admin
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+// The admin API's JSON shapes. Times are RFC 3339 in UTC; a time that never
+// happened is null.
+
+type productView struct {
+	ProductKey    string          `json:"product_key"`
+	ProductSecret string          `json:"product_secret"`
+	Name          string          `json:"name"`
+	CreatedAt     time.Time       `json:"created_at"`
+	Schema        json.RawMessage `json:"schema,omitempty"`
+}
+
+func viewProduct(p store.Product, withSchema bool) productView {
+	v := productView{ProductKey: p.Key, ProductSecret: p.Secret, Name: p.Name, CreatedAt: p.CreatedAt}
+	if withSchema {
+		v.Schema = p.Schema
+	}
+	return v
+}
+
+type appView struct {
+	AppID     string    `json:"appid"`
+	AppSecret string    `json:"app_secret"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func viewApp(a store.App) appView {
+	return appView{AppID: a.ID, AppSecret: a.Secret, Name: a.Name, CreatedAt: a.CreatedAt}
+}
+
+type deviceView struct {
+	DID        string          `json:"did"`
+	ProductKey string          `json:"product_key"`
+	MAC        string          `json:"mac"`
+	Passcode   string          `json:"passcode"`
+	IsOnline   bool            `json:"is_online"`
+	IsDisabled bool            `json:"is_disabled"`
+	LastSeen   *time.Time      `json:"last_seen"`
+	CreatedAt  time.Time       `json:"created_at"`
+	Attrs      json.RawMessage `json:"attrs,omitempty"`
+	UpdatedAt  *time.Time      `json:"updated_at,omitempty"`
+}
+
+func viewDevice(d store.Device) deviceView {
+	return deviceView{
+		DID: d.DID, ProductKey: d.ProductKey, MAC: d.MAC, Passcode: d.Passcode,
+		IsOnline: d.Online, IsDisabled: d.Disabled, LastSeen: optionalTime(d.LastSeen), CreatedAt: d.CreatedAt,
+	}
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

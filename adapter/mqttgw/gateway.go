@@ -1,0 +1,203 @@
+// Package mqttgw is the device gateway: an embedded mochi-mqtt broker that
+// authenticates devices by did and passcode, confines each to its own topics
+// (notes §1.3), and turns their frames into calls on the core and the core's
+// downlinks back into MQTT publishes.
+package mqttgw
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+
+	"github.com/switchboard-iot/switchboard/bus"
+	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/metrics"
+)
+
+// Limits bound what one device connection may cost. The zero value takes
+// the defaults documented in docs/operations.md.
+type Limits struct {
+	// MaxPacketSize is the largest MQTT packet accepted; a device sending a
+	// larger one is disconnected. Default 65536: a P0 frame with the largest
+	// binary datapoints seen (hundreds of bytes) fits many times over.
+	MaxPacketSize uint32
+	// WritesPending is how many outbound packets may wait for one device
+	// before further ones are dropped (counted in queue_drops_total).
+	// Default 64: devices receive a command at a time, not streams.
+	WritesPending int32
+	// ReadBufferSize and WriteBufferSize size each connection's buffers.
+	// Default 1024 each: device frames are small.
+	ReadBufferSize, WriteBufferSize int
+	// MaxKeepalive (seconds) replaces a CONNECT keepalive of 0 or above it,
+	// so a silent device is declared offline after 1.5 times this. Default
+	// 600 (GAgent asks for 120).
+	MaxKeepalive uint16
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxPacketSize == 0 {
+		l.MaxPacketSize = 64 << 10
+	}
+	if l.WritesPending == 0 {
+		l.WritesPending = 64
+	}
+	if l.ReadBufferSize == 0 {
+		l.ReadBufferSize = 1024
+	}
+	if l.WriteBufferSize == 0 {
+		l.WriteBufferSize = 1024
+	}
+	if l.MaxKeepalive == 0 {
+		l.MaxKeepalive = 600
+	}
+	return l
+}
+
+// Options configure a Gateway.
+type Options struct {
+	Node    *core.Node
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	Limits  Limits
+}
+
+// Gateway is the running device gateway.
+type Gateway struct {
+	node    *core.Node
+	log     *slog.Logger
+	metrics metrics.Adapter
+	limits  Limits
+	broker  *mqtt.Server
+	ln      net.Listener
+
+	mu      sync.Mutex
+	current map[string]*session // did -> the session that owns it now
+	subs    []bus.Subscription
+}
+
+// New prepares a gateway on a listener the caller bound.
+func New(ln net.Listener, o Options) (*Gateway, error) {
+	if o.Node == nil || o.Metrics == nil {
+		return nil, errors.New("mqttgw: Node and Metrics are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	lim := o.Limits.withDefaults()
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = lim.MaxPacketSize
+	caps.MaximumClientWritesPending = lim.WritesPending
+	caps.MaximumSessionExpiryInterval = 0 // devices use clean sessions; keep nothing after they leave
+	caps.MaximumInflight = 64
+	caps.ReceiveMaximum = 16
+	caps.TopicAliasMaximum = 16
+	caps.RetainAvailable = 0 // devices have no use for retained messages
+	g := &Gateway{
+		node:    o.Node,
+		log:     o.Logger.With("adapter", "mqtt"),
+		metrics: o.Metrics.Adapter("mqtt"),
+		limits:  lim,
+		ln:      ln,
+		current: make(map[string]*session),
+	}
+	g.broker = mqtt.New(&mqtt.Options{
+		Capabilities:             caps,
+		ClientNetReadBufferSize:  lim.ReadBufferSize,
+		ClientNetWriteBufferSize: lim.WriteBufferSize,
+		InlineClient:             true, // the gateway publishes downlinks itself
+		Logger:                   o.Logger.With("adapter", "mqtt", "component", "broker"),
+	})
+	if err := g.broker.AddHook(&hook{g: g}, nil); err != nil {
+		return nil, err
+	}
+	if err := g.broker.AddListener(&boundListener{id: "devices", ln: ln}); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Start subscribes to downlinks and controls and starts accepting devices.
+func (g *Gateway) Start() error {
+	b := g.node.Bus()
+	down, err := b.Subscribe(core.PatternAllDown, g.onDownlink)
+	if err != nil {
+		return err
+	}
+	ctl, err := b.Subscribe(core.PatternAllControl, g.onControl)
+	if err != nil {
+		_ = down.Unsubscribe()
+		return err
+	}
+	g.subs = []bus.Subscription{down, ctl}
+	return g.broker.Serve()
+}
+
+// Addr is the address devices connect to.
+func (g *Gateway) Addr() net.Addr { return g.ln.Addr() }
+
+// Close disconnects every device (each goes offline) and stops the broker.
+func (g *Gateway) Close() error {
+	for _, s := range g.subs {
+		_ = s.Unsubscribe()
+	}
+	return g.broker.Close()
+}
+
+// Sessions is the number of device sessions this gateway holds.
+func (g *Gateway) Sessions() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.current)
+}
+
+// onDownlink publishes a core downlink to the device, if its session is here.
+// Every node's gateway sees every downlink; those for devices connected
+// elsewhere are ignored.
+func (g *Gateway) onDownlink(_ string, data []byte) {
+	var d core.Downlink
+	if err := json.Unmarshal(data, &d); err != nil {
+		g.log.Error("bad downlink on bus", "err", err)
+		return
+	}
+	if g.sessionFor(d.DID) == nil {
+		return
+	}
+	if err := g.broker.Publish(topicDownlink+d.DID+"/"+d.ClientID, d.Frame, false, 0); err != nil {
+		g.log.Warn("publish downlink", "did", d.DID, "err", err)
+		return
+	}
+	g.metrics.Out.Inc()
+}
+
+// onControl closes a device's session on request (disabled, deleted,
+// registered again).
+func (g *Gateway) onControl(_ string, data []byte) {
+	var c core.Control
+	if err := json.Unmarshal(data, &c); err != nil {
+		g.log.Error("bad control on bus", "err", err)
+		return
+	}
+	if c.Kind != core.ControlDisconnect {
+		return
+	}
+	// Only sessions that existed when the control was issued: a newer one
+	// was opened with credentials valid after it.
+	if s := g.sessionFor(c.DID); s != nil && s.since.Before(c.IssuedAt) {
+		g.log.Info("closing device session", "did", c.DID, "reason", c.Reason)
+		s.client.Stop(errors.New(c.Reason))
+	}
+}
+
+func (g *Gateway) sessionFor(did string) *session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.current[did]
+}
+
+// ctx for hook calls, which mochi makes without one.
+func hookContext() context.Context { return context.Background() }

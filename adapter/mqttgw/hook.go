@@ -1,0 +1,198 @@
+package mqttgw
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/switchboard-iot/switchboard/codec/p0"
+	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+// session is one authenticated device connection.
+type session struct {
+	client *mqtt.Client
+	device store.Device
+	since  time.Time // when the session was established
+}
+
+// hook connects mochi's callbacks to the gateway.
+type hook struct {
+	mqtt.HookBase
+	g *Gateway
+	// sessions maps every authenticated *mqtt.Client to its session, from
+	// authentication until its disconnect, including clients that were
+	// taken over and are still winding down.
+	sessions sync.Map
+}
+
+func (h *hook) ID() string { return "switchboard-devices" }
+
+func (h *hook) Provides(b byte) bool {
+	return bytes.Contains([]byte{
+		mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablish,
+		mqtt.OnDisconnect, mqtt.OnPublish, mqtt.OnPublishDropped,
+	}, []byte{b})
+}
+
+// OnConnect bounds the keepalive before mochi arms the read deadline with it.
+func (h *hook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
+	if max := h.g.limits.MaxKeepalive; cl.State.Keepalive == 0 || cl.State.Keepalive > max {
+		cl.State.Keepalive = max
+	}
+	return nil
+}
+
+// OnConnectAuthenticate: client id = username = did, password = passcode
+// (notes §1.2). A refusal makes mochi answer CONNACK 0x05 (not authorized)
+// to MQTT 3.1/3.1.1 devices and 0x86 to MQTT 5 ones.
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	did := string(pk.Connect.Username)
+	if cl.ID != did {
+		h.g.log.Info("device refused: client id is not the username", "client", cl.ID, "remote", cl.Net.Remote)
+		return false
+	}
+	d, err := h.g.node.AuthenticateDevice(hookContext(), did, string(pk.Connect.Password))
+	if err != nil {
+		h.g.log.Info("device refused", "did", did, "remote", cl.Net.Remote, "err", err)
+		return false
+	}
+	h.sessions.Store(cl, &session{client: cl, device: d})
+	return true
+}
+
+// OnSessionEstablish runs before mochi takes over an older session with the
+// same client id, so the new session owns the did before the old one's
+// disconnect is processed, and that disconnect does not mark the device
+// offline.
+func (h *hook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
+	s := h.session(cl)
+	if s == nil {
+		return
+	}
+	s.since = time.Now()
+	h.g.mu.Lock()
+	prev := h.g.current[s.device.DID]
+	h.g.current[s.device.DID] = s
+	h.g.mu.Unlock()
+	h.g.metrics.Connections.Inc()
+	if prev != nil {
+		h.g.log.Info("device session taken over", "did", s.device.DID, "remote", cl.Net.Remote)
+	}
+	if err := h.g.node.DeviceOnline(hookContext(), s.device); err != nil {
+		h.g.log.Warn("mark device online", "did", s.device.DID, "err", err)
+	}
+}
+
+// OnDisconnect marks the device offline unless a newer session owns it.
+func (h *hook) OnDisconnect(cl *mqtt.Client, err error, _ bool) {
+	s := h.session(cl)
+	if s == nil {
+		return // never authenticated
+	}
+	h.sessions.Delete(cl)
+	h.g.metrics.Connections.Dec()
+	did := s.device.DID
+	h.g.mu.Lock()
+	owner := h.g.current[did] == s
+	if owner {
+		delete(h.g.current, did)
+	}
+	h.g.mu.Unlock()
+	h.g.log.Info("device disconnected", "did", did, "remote", cl.Net.Remote, "reason", err, "taken_over", !owner)
+	if !owner {
+		return
+	}
+	if err := h.g.node.DeviceOffline(hookContext(), s.device); err != nil {
+		h.g.log.Warn("mark device offline", "did", did, "err", err)
+	}
+}
+
+// OnACLCheck confines a device to its own topics.
+func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	s := h.session(cl)
+	if s == nil {
+		return false
+	}
+	var ok bool
+	if write {
+		ok = mayPublish(s.device.DID, topic)
+	} else {
+		ok = maySubscribe(s.device.DID, s.device.ProductKey, topic)
+	}
+	if !ok {
+		h.g.log.Info("device refused by ACL", "did", s.device.DID, "topic", topic, "publish", write)
+	}
+	return ok
+}
+
+// OnPublish handles a device's frame. It runs on the device's own read
+// loop, so a slow device only slows itself; the core never blocks on apps.
+func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	s := h.session(cl)
+	if s == nil || cl.Net.Inline {
+		return pk, nil
+	}
+	h.g.metrics.In.Inc()
+	if pk.TopicName == topicServerRequest {
+		h.serverRequest(s, pk.Payload)
+		return pk, nil
+	}
+	clientID := parseUplink(s.device.DID, pk.TopicName)
+	if err := h.g.node.DeviceUplink(hookContext(), s.device, clientID, pk.Payload); err != nil {
+		h.g.metrics.DecodeErrors.Inc()
+		level := h.g.log.Info
+		if !errors.Is(err, core.ErrBadFrame) && !errors.Is(err, core.ErrNotStandard) {
+			level = h.g.log.Warn
+		}
+		level("device frame not decoded", "did", s.device.DID, "topic", pk.TopicName, "len", len(pk.Payload), "err", err)
+	}
+	return pk, nil
+}
+
+// serverRequest answers cli2ser_req (notes §1.5). Only 0x020F is known to
+// need an answer; other commands are logged and ignored.
+func (h *hook) serverRequest(s *session, payload []byte) {
+	m, err := p0.DecodeServer(payload)
+	if err != nil {
+		h.g.metrics.DecodeErrors.Inc()
+		h.g.log.Info("bad cli2ser_req frame", "did", s.device.DID, "err", err)
+		return
+	}
+	if m.Cmd != p0.CmdAppCountRequest {
+		h.g.log.Debug("unhandled cli2ser_req command", "did", s.device.DID, "cmd", m.Cmd)
+		return
+	}
+	n := h.g.node.AppSessions(s.device.DID)
+	if n > 0xFFFF {
+		n = 0xFFFF
+	}
+	body := binary.BigEndian.AppendUint16(nil, uint16(n))
+	reply := p0.AppendServer(nil, p0.ServerMessage{Cmd: p0.CmdAppCountReply, Body: body})
+	if err := h.g.broker.Publish(topicServerReply+s.device.DID, reply, false, 0); err != nil {
+		h.g.log.Warn("answer cli2ser_req", "did", s.device.DID, "err", err)
+		return
+	}
+	h.g.metrics.Out.Inc()
+}
+
+// OnPublishDropped counts a packet dropped because the device's outbound
+// queue was full (it does not read).
+func (h *hook) OnPublishDropped(cl *mqtt.Client, pk packets.Packet) {
+	h.g.metrics.QueueDrops.Inc()
+	h.g.log.Warn("device queue full, packet dropped", "client", cl.ID, "topic", pk.TopicName)
+}
+
+func (h *hook) session(cl *mqtt.Client) *session {
+	v, ok := h.sessions.Load(cl)
+	if !ok {
+		return nil
+	}
+	return v.(*session)
+}
