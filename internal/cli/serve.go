@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/switchboard-iot/switchboard/server"
+)
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", stderr)
+	var cfg server.Config
+	fs.StringVar(&cfg.DataDir, "data-dir", "./data", "directory for the database and the generated admin token")
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", ":8080", "HTTP listen address (APIs, /metrics, /healthz)")
+	fs.StringVar(&cfg.MQTTAddr, "mqtt-addr", ":1883", "MQTT listen address for devices")
+	fs.StringVar(&cfg.AdminToken, "admin-token", "", "bearer token for /admin/v1 (default: generated once, kept in the data dir)")
+	fs.StringVar(&cfg.PublicHost, "public-host", "", "host name devices and apps are told to connect to (default: the host they reached)")
+	maxPacket := fs.Uint("mqtt-max-packet-size", 64<<10, "largest MQTT packet a device may send, in bytes")
+	pending := fs.Int("mqtt-writes-pending", 64, "outbound MQTT packets queued per device before dropping")
+	keepalive := fs.Uint("mqtt-max-keepalive", 600, "longest MQTT keepalive in seconds; 0 or larger requests get this")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	drain := fs.Duration("shutdown-timeout", 15*time.Second, "how long to drain on SIGINT/SIGTERM")
+	if err := parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "switchboard serve:", err)
+		return 2
+	}
+	log, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard serve:", err)
+		return 2
+	}
+	if *keepalive > 65535 || *pending < 1 || *maxPacket < 1024 {
+		fmt.Fprintln(stderr, "switchboard serve: --mqtt-max-keepalive must be at most 65535, --mqtt-writes-pending at least 1, --mqtt-max-packet-size at least 1024")
+		return 2
+	}
+	cfg.MQTTLimits.MaxPacketSize = uint32(*maxPacket)
+	cfg.MQTTLimits.WritesPending = int32(*pending)
+	cfg.MQTTLimits.MaxKeepalive = uint16(*keepalive)
+	cfg.Logger = log
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.Start(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		return 1
+	}
+	if srv.AdminTokenCreated {
+		fmt.Fprintf(stdout, "Generated an admin token (kept in %s/%s; shown only now):\n\n    %s\n\n",
+			cfg.DataDir, server.AdminTokenFile, srv.AdminToken)
+		fmt.Fprintf(stdout, "Next: create a product, an app and a device, for example\n"+
+			"    switchboard admin products create examples/products/demo-lamp.json\n"+
+			"    switchboard admin apps create \"My app\"\n"+
+			"    switchboard devsim --product-key <product_key>\n\n")
+	}
+	<-ctx.Done()
+	log.Info("shutting down", "timeout", drain.String())
+	sctx, cancel := context.WithTimeout(context.Background(), *drain)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		fmt.Fprintln(stderr, "switchboard: shutdown:", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/switchboard-iot/switchboard/adapter/admin"
+	"github.com/switchboard-iot/switchboard/adapter/devhttp"
+	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
+	"github.com/switchboard-iot/switchboard/bus"
+	"github.com/switchboard-iot/switchboard/bus/memory"
+	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/metrics"
+	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/store/sqlite"
+)
+
+// ListenError is a listen failure that names the flag to change.
+type ListenError struct {
+	Flag string // e.g. "--http-addr"
+	Addr string
+	Err  error
+}
+
+func (e *ListenError) Error() string { return fmt.Sprintf("%s %s: %v", e.Flag, e.Addr, e.Err) }
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// Server is one running node.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	store   store.Store
+	bus     bus.Bus
+	node    *core.Node
+	gateway *mqttgw.Gateway
+	http    *http.Server
+	httpLn  net.Listener
+
+	// AdminToken is the token /admin/v1 accepts; AdminTokenCreated is true
+	// when this start generated it (the caller prints it once).
+	AdminToken        string
+	AdminTokenCreated bool
+
+	ready atomic.Bool
+}
+
+// Start binds both listeners, opens the store and starts serving. On error
+// everything opened so far is closed again.
+func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: metrics.New()}
+	defer func() {
+		if err != nil {
+			s.closeAll(context.Background())
+		}
+	}()
+
+	if s.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, &ListenError{Flag: "--http-addr", Addr: cfg.HTTPAddr, Err: unwrapSyscall(err)}
+	}
+	mqttLn, err := net.Listen("tcp", cfg.MQTTAddr)
+	if err != nil {
+		return nil, &ListenError{Flag: "--mqtt-addr", Addr: cfg.MQTTAddr, Err: unwrapSyscall(err)}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		mqttLn.Close()
+		return nil, fmt.Errorf("--data-dir %s: %w", cfg.DataDir, err)
+	}
+	if s.AdminToken, s.AdminTokenCreated, err = loadAdminToken(cfg.DataDir, cfg.AdminToken); err != nil {
+		mqttLn.Close()
+		return nil, fmt.Errorf("admin token: %w", err)
+	}
+	if s.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "switchboard.db")); err != nil {
+		mqttLn.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s.bus = memory.New(memory.Options{OnDrop: func(string) {}})
+	s.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: "switchboard", Name: "bus_dropped_total",
+		Help: "Bus messages dropped because a subscriber's queue was full.",
+	}, func() float64 { return float64(s.bus.Dropped()) }))
+
+	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log}); err != nil {
+		mqttLn.Close()
+		return nil, err
+	}
+	s.node.Start()
+
+	if s.gateway, err = mqttgw.New(mqttLn, mqttgw.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, Limits: cfg.MQTTLimits}); err != nil {
+		mqttLn.Close()
+		return nil, err
+	}
+	if err := s.gateway.Start(); err != nil {
+		return nil, fmt.Errorf("start MQTT gateway: %w", err)
+	}
+
+	mux, err := s.routes()
+	if err != nil {
+		return nil, err
+	}
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.http.Serve(s.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("HTTP server stopped", "err", err)
+		}
+	}()
+	s.ready.Store(true)
+	s.log.Info("switchboard started", "http", s.HTTPAddr().String(), "mqtt", s.MQTTAddr().String(), "data_dir", cfg.DataDir)
+	return s, nil
+}
+
+func (s *Server) routes() (*http.ServeMux, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		if !s.ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{Registry: s.metrics.Registry}))
+
+	api, err := admin.New(admin.Options{Node: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics})
+	if err != nil {
+		return nil, err
+	}
+	api.Register(mux)
+
+	port := s.MQTTAddr().(*net.TCPAddr).Port
+	devhttp.New(devhttp.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, MQTTHost: s.cfg.PublicHost, MQTTPort: port}).Register(mux)
+	return mux, nil
+}
+
+// HTTPAddr is the bound HTTP address.
+func (s *Server) HTTPAddr() net.Addr { return s.httpLn.Addr() }
+
+// MQTTAddr is the bound MQTT address.
+func (s *Server) MQTTAddr() net.Addr { return s.gateway.Addr() }
+
+// Node is the core, for in-process callers (tests, the demo).
+func (s *Server) Node() *core.Node { return s.node }
+
+// Metrics exposes the collectors (tests read them).
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
+
+// Shutdown drains: it stops taking requests, closes device sessions (each
+// device goes offline), flushes device states, and closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.ready.Store(false)
+	err := s.closeAll(ctx)
+	if err == nil {
+		s.log.Info("switchboard stopped")
+	}
+	return err
+}
+
+func (s *Server) closeAll(ctx context.Context) error {
+	var errs []error
+	if s.http != nil {
+		errs = append(errs, s.http.Shutdown(ctx))
+	} else if s.httpLn != nil {
+		errs = append(errs, s.httpLn.Close())
+	}
+	if s.gateway != nil {
+		errs = append(errs, s.gateway.Close())
+	}
+	if s.node != nil {
+		errs = append(errs, s.node.Close(ctx))
+	}
+	if s.bus != nil {
+		errs = append(errs, s.bus.Close())
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// unwrapSyscall turns "listen tcp :8080: bind: address already in use" into
+// "address already in use" so the flag-named message stays one short line.
+func unwrapSyscall(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			return sys.Err
+		}
+		return op.Err
+	}
+	return err
+}
