@@ -30,7 +30,9 @@ func (n *Node) DeviceUplink(ctx context.Context, d store.Device, clientID string
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBadFrame, err)
 	}
-	now := time.Now().UTC()
+	// Milliseconds: the precision the store keeps, so a state reads the same
+	// from the cache and after a restart.
+	now := time.Now().UTC().Truncate(time.Millisecond)
 	ev := DeviceEvent{
 		DID: d.DID, ProductKey: d.ProductKey, MAC: d.MAC, Cmd: f.Cmd, ClientID: clientID,
 		// The frame aliases the adapter's buffer; events outlive it.
