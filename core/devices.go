@@ -123,8 +123,13 @@ func (n *Node) UnregisterDevice(ctx context.Context, did, passcode string) error
 	return n.DeleteDevice(ctx, did)
 }
 
-// DeleteDevice removes a device and its state and closes its session.
+// DeleteDevice removes a device, its state and its bindings, tells the
+// bound users, and closes its session.
 func (n *Node) DeleteDevice(ctx context.Context, did string) error {
+	bound, err := n.store.ListDeviceBindings(ctx, did)
+	if err != nil {
+		return err
+	}
 	if err := n.store.DeleteDevice(ctx, did); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrDeviceNotFound
@@ -132,6 +137,10 @@ func (n *Node) DeleteDevice(ctx context.Context, did string) error {
 		return err
 	}
 	n.states.forget(did)
+	now := time.Now().UTC()
+	for _, b := range bound {
+		n.publishJSON(ctx, SubjectUserBinding(b.UID), BindingEvent{UID: b.UID, DID: did, Bind: false, At: now})
+	}
 	n.Disconnect(ctx, did, "device deleted")
 	return nil
 }

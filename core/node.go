@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/auth/password"
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/codec/datapoint"
 	"github.com/switchboard-iot/switchboard/store"
@@ -26,6 +27,9 @@ type Options struct {
 	Bus      bus.Bus
 	Presence Presence // defaults to a MemoryPresence
 	Logger   *slog.Logger
+	// TokenTTL is the lifetime of user and application tokens (default
+	// DefaultTokenTTL).
+	TokenTTL time.Duration
 	// StateFlushInterval is how often the latest device states are written
 	// to the store in one batch (default 100ms). See states.go for why they
 	// are batched.
@@ -43,6 +47,9 @@ type Node struct {
 	states  *stateCache
 
 	flushEvery time.Duration
+	tokenTTL   time.Duration
+	hashSlots  chan struct{} // bounds concurrent password hashing
+	dummyHash  string        // verified against for unknown logins
 	stop       chan struct{}
 	done       chan struct{}
 	closeOnce  sync.Once
@@ -59,6 +66,13 @@ func New(o Options) (*Node, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = DefaultTokenTTL
+	}
+	dummy, err := password.Hash(NewKey())
+	if err != nil {
+		return nil, err
+	}
 	if o.StateFlushInterval <= 0 {
 		o.StateFlushInterval = 100 * time.Millisecond
 	}
@@ -68,6 +82,9 @@ func New(o Options) (*Node, error) {
 		presence:   o.Presence,
 		log:        o.Logger,
 		flushEvery: o.StateFlushInterval,
+		tokenTTL:   o.TokenTTL,
+		hashSlots:  make(chan struct{}, 2),
+		dummyHash:  dummy,
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}

@@ -36,6 +36,9 @@ type Devices interface {
 	RegisterDevice(ctx context.Context, d Device) (got Device, created bool, err error)
 	// GetDevice returns the device with that did or ErrNotFound.
 	GetDevice(ctx context.Context, did string) (Device, error)
+	// FindDeviceByMAC returns the device of a product with that MAC
+	// (normalised as stored) or ErrNotFound.
+	FindDeviceByMAC(ctx context.Context, productKey, mac string) (Device, error)
 	// ListDevices returns devices ordered by creation time, then did.
 	ListDevices(ctx context.Context, f DeviceFilter) ([]Device, error)
 	// SetDeviceDisabled flags or unflags a device; ErrNotFound if absent.
@@ -43,6 +46,7 @@ type Devices interface {
 	// SetDeviceOnline records a connect or disconnect at the given time;
 	// ErrNotFound if absent.
 	SetDeviceOnline(ctx context.Context, did string, online bool, at time.Time) error
-	// DeleteDevice removes the device and its state; ErrNotFound if absent.
+	// DeleteDevice removes the device, its state and its bindings;
+	// ErrNotFound if absent.
 	DeleteDevice(ctx context.Context, did string) error
 }

@@ -26,5 +26,8 @@ type Store interface {
 	Apps
 	Devices
 	States
+	Users
+	Tokens
+	Bindings
 	io.Closer
 }

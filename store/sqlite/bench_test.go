@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -100,6 +104,81 @@ func BenchmarkGetState(b *testing.B) {
 			for pb.Next() {
 				i := next.Add(1)
 				if _, err := s.GetState(b.Context(), dids[int(i)%len(dids)]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// benchTokens is how many live tokens BenchmarkGetToken looks up among.
+const benchTokens = 4096
+
+// BenchmarkGetToken measures the token look-up every app API call makes,
+// alone and from all CPUs at once through the read pool. The tokens are
+// inserted in one transaction to keep set-up fast; the statement is the one
+// CreateToken runs.
+func BenchmarkGetToken(b *testing.B) {
+	setup := func(b *testing.B) (*Store, []string) {
+		b.Helper()
+		ctx := b.Context()
+		s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		now := time.Now()
+		app := newTestApp()
+		if err := s.CreateApp(ctx, app); err != nil {
+			b.Fatal(err)
+		}
+		const users = 256
+		for i := range users {
+			u := store.User{UID: fmt.Sprintf("%032x", i), AppID: app.ID, Username: fmt.Sprintf("u%d", i), CreatedAt: now, UpdatedAt: now}
+			if err := s.CreateUser(ctx, u); err != nil {
+				b.Fatal(err)
+			}
+		}
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tx.Rollback() //nolint:errcheck // no-op after Commit
+		hashes := make([]string, benchTokens)
+		for i := range hashes {
+			sum := sha256.Sum256([]byte(strconv.Itoa(i)))
+			hashes[i] = hex.EncodeToString(sum[:])
+			uid := sql.NullString{String: fmt.Sprintf("%032x", i%users), Valid: i%8 != 0} // every 8th an app token
+			if _, err := tx.ExecContext(ctx, createTokenSQL, hashes[i], app.ID, uid, toMS(now.Add(time.Hour)), toMS(now)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		return s, hashes
+	}
+	b.Run("serial", func(b *testing.B) {
+		s, hashes := setup(b)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := s.GetToken(b.Context(), hashes[i%len(hashes)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		s, hashes := setup(b)
+		var next atomic.Int64
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := next.Add(1)
+				if _, err := s.GetToken(b.Context(), hashes[int(i)%len(hashes)]); err != nil {
 					b.Error(err)
 					return
 				}

@@ -22,6 +22,11 @@ func TestDurability(t *testing.T) {
 	d1 := store.Device{DID: "d1", ProductKey: "p1", MAC: "aabbccddeeff", Passcode: "pc1", CreatedAt: ts(3)}
 	d2 := store.Device{DID: "d2", ProductKey: "p1", MAC: "aabbccddee00", Passcode: "pc2", CreatedAt: ts(4)}
 	st := store.State{DID: "d1", Attrs: []byte(`{"on":true}`), UpdatedAt: ts(6)}
+	u := store.User{UID: "u1", AppID: "a1", Username: "alice", PhoneID: "install", PasswordHash: "h", Lang: "en", CreatedAt: ts(7), UpdatedAt: ts(8)}
+	anon := store.User{UID: "u2", AppID: "a1", PhoneID: "install2", CreatedAt: ts(7), UpdatedAt: ts(7)}
+	tok := store.Token{Hash: "t1", AppID: "a1", UID: "u1", ExpiresAt: ts(50), CreatedAt: ts(9)}
+	appTok := store.Token{Hash: "t2", AppID: "a1", ExpiresAt: ts(51), CreatedAt: ts(9)}
+	bd := store.Binding{UID: "u1", DID: "d1", Remark: "r", Alias: "lamp", Label: "l", Role: "owner", CreatedAt: ts(10)}
 
 	s, err := Open(ctx, path)
 	if err != nil {
@@ -42,6 +47,12 @@ func TestDurability(t *testing.T) {
 	must(s.SetDeviceDisabled(ctx, "d2", true))
 	must(s.SetDeviceOnline(ctx, "d1", true, ts(5)))
 	must(s.PutStates(ctx, []store.State{st}))
+	must(s.CreateUser(ctx, u))
+	must(s.CreateUser(ctx, anon))
+	must(s.CreateToken(ctx, tok))
+	must(s.CreateToken(ctx, appTok))
+	_, _, err = s.Bind(ctx, bd)
+	must(err)
 	must(s.Close())
 
 	for reopen := range 2 { // the second reopen checks migrations stay idempotent
@@ -72,6 +83,25 @@ func TestDurability(t *testing.T) {
 		must(err)
 		if gs.DID != st.DID || string(gs.Attrs) != string(st.Attrs) || !gs.UpdatedAt.Equal(st.UpdatedAt) {
 			t.Errorf("state = %+v, want %+v", gs, st)
+		}
+		for _, want := range []store.User{u, anon} {
+			gu, err := s.GetUser(ctx, want.UID)
+			must(err)
+			if gu != want {
+				t.Errorf("user = %+v, want %+v", gu, want)
+			}
+		}
+		for _, want := range []store.Token{tok, appTok} {
+			gt, err := s.GetToken(ctx, want.Hash)
+			must(err)
+			if gt != want {
+				t.Errorf("token = %+v, want %+v", gt, want)
+			}
+		}
+		gb, err := s.GetBinding(ctx, "u1", "d1")
+		must(err)
+		if gb != bd {
+			t.Errorf("binding = %+v, want %+v", gb, bd)
 		}
 		var versions int
 		must(s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&versions))

@@ -76,7 +76,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // txStatements are the statements write transactions run; see stmtCache.warm.
-var txStatements = []string{registerUpdateSQL, registerInsertSQL, putStateSQL}
+var txStatements = []string{registerUpdateSQL, registerInsertSQL, putStateSQL, bindInsertSQL, bindSelectSQL}
 
 // createFile makes the directory and an empty database file with owner-only
 // permissions when they do not exist yet: the database holds product secrets

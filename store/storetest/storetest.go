@@ -6,7 +6,11 @@
 // rest of Switchboard relies on and engines could otherwise disagree on:
 // times come back in UTC truncated to the millisecond, list orders have a
 // deterministic tie-break, and a batch may carry the same did twice (the
-// later entry wins).
+// later entry wins). For users, tokens and bindings it also pins: creating a
+// user or token for an app or user that does not exist is ErrNotFound;
+// FindUser with an unknown field fails; DeleteExpiredTokens keeps a token
+// expiring exactly at the cut-off; DeleteDevice removes the device's
+// bindings; and login values compare case-sensitively.
 package storetest
 
 import (
@@ -41,5 +45,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Products", func(t *testing.T) { testProducts(t, fresh) })
 	t.Run("Apps", func(t *testing.T) { testApps(t, fresh) })
 	t.Run("Devices", func(t *testing.T) { testDevices(t, fresh) })
+	t.Run("FindDeviceByMAC", func(t *testing.T) { testFindDeviceByMAC(t, fresh) })
 	t.Run("States", func(t *testing.T) { testStates(t, fresh) })
+	t.Run("Users", func(t *testing.T) { testUsers(t, fresh) })
+	t.Run("Tokens", func(t *testing.T) { testTokens(t, fresh) })
+	t.Run("Bindings", func(t *testing.T) { testBindings(t, fresh) })
 }

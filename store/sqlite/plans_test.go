@@ -1,0 +1,47 @@
+package sqlite
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestQueryPlans guards the indexes of 0002: none of these lookups may
+// degrade to a full table scan (GetToken runs on every app API call; the
+// deletes run under the single writer and would stall every other write).
+func TestQueryPlans(t *testing.T) {
+	s, _ := openTemp(t)
+	queries := []string{
+		`SELECT ` + tokenCols + ` FROM tokens WHERE hash = ?`, // GetToken
+		`DELETE FROM tokens WHERE uid = ?`,                    // DeleteUserTokens
+		`DELETE FROM tokens WHERE expires_at < ?`,             // DeleteExpiredTokens
+		`SELECT ` + bindingCols + ` FROM bindings WHERE did = ? ORDER BY created_at, uid`,
+		`DELETE FROM devices WHERE did = ?`, // cascades to bindings and device_states
+	}
+	for _, q := range findUserSQL {
+		queries = append(queries, q)
+	}
+	for _, q := range queries {
+		rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, make([]any, strings.Count(q, "?"))...)
+		if err != nil {
+			t.Fatalf("EXPLAIN %s: %v", q, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN ") || strings.Contains(step, "TEMP B-TREE") {
+				t.Errorf("%s\nplan: %q", q, plan)
+				break
+			}
+		}
+	}
+}
