@@ -209,8 +209,25 @@ func (n *Node) RevokeToken(ctx context.Context, token string) error {
 	return err
 }
 
+// CheckPassword reports whether pw is the user's password, without issuing
+// a token (PUT /app/users checks old_pwd with it). ErrBadLogin when not.
+func (n *Node) CheckPassword(ctx context.Context, u store.User, pw string) error {
+	hash := u.PasswordHash
+	if hash == "" {
+		hash = n.dummyHash
+	}
+	ok, err := n.verifyPassword(ctx, hash, pw)
+	if err != nil && !errors.Is(err, password.ErrMalformed) {
+		return err
+	}
+	if !ok || u.PasswordHash == "" {
+		return ErrBadLogin
+	}
+	return nil
+}
+
 // UpdateUser saves profile changes, and a new password when pw is not
-// empty (which also revokes the user's other tokens).
+// empty. Tokens already issued stay valid, as on the Gizwits cloud.
 func (n *Node) UpdateUser(ctx context.Context, u store.User, pw string) (store.User, error) {
 	if pw != "" {
 		if err := checkPassword(pw); err != nil {
@@ -225,11 +242,32 @@ func (n *Node) UpdateUser(ctx context.Context, u store.User, pw string) (store.U
 	u.UpdatedAt = time.Now().UTC().Truncate(time.Millisecond)
 	if err := n.store.UpdateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return store.User{}, ErrUsernameTaken
+			return store.User{}, n.takenField(ctx, u)
 		}
 		return store.User{}, err
 	}
 	return u, nil
+}
+
+// takenField says which unique value of u another user of its app holds.
+func (n *Node) takenField(ctx context.Context, u store.User) error {
+	for _, c := range []struct {
+		field store.LoginField
+		value string
+		err   error
+	}{
+		{store.ByUsername, u.Username, ErrUsernameTaken},
+		{store.ByEmail, u.Email, ErrEmailTaken},
+		{store.ByPhone, u.Phone, ErrPhoneTaken},
+	} {
+		if c.value == "" {
+			continue
+		}
+		if other, err := n.store.FindUser(ctx, u.AppID, c.field, c.value); err == nil && other.UID != u.UID {
+			return c.err
+		}
+	}
+	return ErrUsernameTaken
 }
 
 func (n *Node) issueToken(ctx context.Context, appID, uid string) (Session, error) {

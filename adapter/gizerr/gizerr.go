@@ -24,13 +24,19 @@ const (
 	FormInvalid         Code = 9015
 	DIDPasscodeInvalid  Code = 9016
 	DeviceNotBound      Code = 9017
+	PhoneUnavailable    Code = 9018
+	UsernameUnavailable Code = 9019
 	UsernamePassword    Code = 9020
+	EmailUnavailable    Code = 9022
 	DeviceDisabled      Code = 9023
 	AttrInvalid         Code = 9025
+	AppAuthInvalid      Code = 9038
 	Throttled           Code = 9041
 	DeviceOffline       Code = 9042
 	TimestampInvalid    Code = 9043
 	SignatureInvalid    Code = 9044
+	// MethodNotAllowedErr answers a call to an endpoint or method
+	// Switchboard does not implement (groups, scenes, sharing, ...).
 	MethodNotAllowedErr Code = 9045
 )
 
@@ -48,9 +54,13 @@ var table = map[Code]struct {
 	FormInvalid:         {400, "form invalid"},
 	DIDPasscodeInvalid:  {400, "did or passcode invalid"},
 	DeviceNotBound:      {401, "device not bound"},
+	PhoneUnavailable:    {400, "phone unavailable"},
+	UsernameUnavailable: {400, "username unavailable"},
 	UsernamePassword:    {400, "username or password error"},
+	EmailUnavailable:    {400, "email unavailable"},
 	DeviceDisabled:      {400, "device is disabled"},
 	AttrInvalid:         {400, "attr invalid"},
+	AppAuthInvalid:      {400, "X-Gizwits-Application-Auth invalid"},
 	Throttled:           {429, "request was throttled"},
 	DeviceOffline:       {400, "device offline"},
 	TimestampInvalid:    {400, "X-Gizwits-Timestamp invalid"},

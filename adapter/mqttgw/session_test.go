@@ -68,29 +68,7 @@ func TestTakeoverKeepsDeviceOnline(t *testing.T) {
 // must drop it after 1.5 s of silence and mark it offline.
 func TestKeepaliveExpiry(t *testing.T) {
 	f := newFixture(t)
-	conn, err := net.Dial("tcp", f.srv.MQTTAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	cp := packets.NewControlPacket(packets.Connect).(*packets.ConnectPacket)
-	cp.ProtocolName, cp.ProtocolVersion = "MQIsdp", 3
-	cp.CleanSession, cp.Keepalive = true, 1
-	cp.ClientIdentifier = f.dev.DID
-	cp.UsernameFlag, cp.Username = true, f.dev.DID
-	cp.PasswordFlag, cp.Password = true, []byte(f.dev.Passcode)
-	if err := cp.Write(conn); err != nil {
-		t.Fatal(err)
-	}
-	r := bufio.NewReader(conn)
-	ack, err := packets.ReadPacket(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ca, ok := ack.(*packets.ConnackPacket); !ok || ca.ReturnCode != 0 {
-		t.Fatalf("CONNACK = %v", ack)
-	}
-	f.srv.WaitOnline(t, f.dev.DID, true)
+	conn, r := rawConnect(t, f, "MQIsdp", 3, 1)
 	start := time.Now()
 	// Silence. The server closes the socket: the read ends with an error.
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -107,14 +85,26 @@ func TestKeepaliveExpiry(t *testing.T) {
 // gateway replaces it with --mqtt-max-keepalive (1 s here).
 func TestMaxKeepaliveReplacesZero(t *testing.T) {
 	f := newFixture(t, func(c *server.Config) { c.MQTTLimits.MaxKeepalive = 1 })
+	conn, r := rawConnect(t, f, "MQTT", 4, 0)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := packets.ReadPacket(r); err == nil {
+		t.Fatal("server sent a packet instead of closing")
+	}
+	f.srv.WaitOnline(t, f.dev.DID, false)
+}
+
+// rawConnect logs the fixture's device in by hand (paho's packet codec over
+// a plain socket), so the test controls every byte the device sends after.
+func rawConnect(t *testing.T, f *fixture, protocol string, version byte, keepalive uint16) (net.Conn, *bufio.Reader) {
+	t.Helper()
 	conn, err := net.Dial("tcp", f.srv.MQTTAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
 	cp := packets.NewControlPacket(packets.Connect).(*packets.ConnectPacket)
-	cp.ProtocolName, cp.ProtocolVersion = "MQTT", 4
-	cp.CleanSession, cp.Keepalive = true, 0
+	cp.ProtocolName, cp.ProtocolVersion = protocol, version
+	cp.CleanSession, cp.Keepalive = true, keepalive
 	cp.ClientIdentifier = f.dev.DID
 	cp.UsernameFlag, cp.Username = true, f.dev.DID
 	cp.PasswordFlag, cp.Password = true, []byte(f.dev.Passcode)
@@ -122,13 +112,13 @@ func TestMaxKeepaliveReplacesZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := bufio.NewReader(conn)
-	if _, err := packets.ReadPacket(r); err != nil {
+	ack, err := packets.ReadPacket(r)
+	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv.WaitOnline(t, f.dev.DID, true)
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := packets.ReadPacket(r); err == nil {
-		t.Fatal("server sent a packet instead of closing")
+	if ca, ok := ack.(*packets.ConnackPacket); !ok || ca.ReturnCode != 0 {
+		t.Fatalf("CONNACK = %v", ack)
 	}
-	f.srv.WaitOnline(t, f.dev.DID, false)
+	f.srv.WaitOnline(t, f.dev.DID, true)
+	return conn, r
 }
