@@ -108,7 +108,7 @@ func (d *Device) Start(ctx context.Context) error {
 		addr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
 	opts := paho.NewClientOptions().
-		AddBroker("tcp://"+addr).
+		AddBroker("tcp://" + addr).
 		SetClientID(did).SetUsername(did).SetPassword(d.o.Passcode).
 		SetProtocolVersion(d.o.ProtocolVersion).
 		SetCleanSession(true).
