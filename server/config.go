@@ -5,6 +5,7 @@ package server
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
 )
@@ -22,6 +23,18 @@ type Config struct {
 	// PublicHost is the host devices and apps are told to connect to; empty
 	// means the host they used to reach the HTTP API.
 	PublicHost string
+	// PublicWSPort and PublicWSSPort are the WebSocket ports announced to
+	// apps in device objects (ws_port, wss_port); 0 means the HTTP port
+	// (for wss, a TLS-terminating proxy is expected in front).
+	PublicWSPort, PublicWSSPort int
+	// PublicMQTTTLSPort is announced as port_s; 0 means the MQTT port.
+	PublicMQTTTLSPort int
+	// AllowedOrigins admit browser pages for CORS and WebSocket upgrades;
+	// empty means ["*"] (tokens are bearer tokens, not cookies, so other
+	// origins gain nothing a script could not do itself).
+	AllowedOrigins []string
+	// TokenTTL is the lifetime of app user tokens (default 7 days).
+	TokenTTL time.Duration
 	// MQTTLimits bound each device connection.
 	MQTTLimits mqttgw.Limits
 	Logger     *slog.Logger
@@ -36,6 +49,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MQTTAddr == "" {
 		c.MQTTAddr = ":1883"
+	}
+	if len(c.AllowedOrigins) == 0 {
+		c.AllowedOrigins = []string{"*"}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

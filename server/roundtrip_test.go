@@ -2,8 +2,8 @@ package server_test
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -178,12 +178,12 @@ func TestDownlinkRefusals(t *testing.T) {
 	dev := srv.StartDevice(t, p.ProductKey, schema, "0a0b0c0d0e0f")
 	srv.WaitOnline(t, dev.DID(), true)
 	for name, attrs := range map[string]map[string]any{
-		"unknown datapoint":  {"Nope": 1.0},
-		"read-only":          {"Temperature": 20.0},
-		"out of range":       {"Motor_Speed": 99.0},
-		"bad enum":           {"LED_Color": "blue"},
-		"wrong type":         {"LED_OnOff": "yes"},
-		"nothing to write":   {},
+		"unknown datapoint": {"Nope": 1.0},
+		"read-only":         {"Temperature": 20.0},
+		"out of range":      {"Motor_Speed": 99.0},
+		"bad enum":          {"LED_Color": "blue"},
+		"wrong type":        {"LED_OnOff": "yes"},
+		"nothing to write":  {},
 	} {
 		if err := node.WriteAttrs(ctx, core.Target{DID: dev.DID(), ClientID: "usr1"}, attrs); !errors.Is(err, core.ErrInvalidInput) {
 			t.Errorf("%s: %v, want ErrInvalidInput", name, err)

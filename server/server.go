@@ -17,6 +17,8 @@ import (
 
 	"github.com/switchboard-iot/switchboard/adapter/admin"
 	"github.com/switchboard-iot/switchboard/adapter/devhttp"
+	"github.com/switchboard-iot/switchboard/adapter/gizapp"
+	"github.com/switchboard-iot/switchboard/adapter/gizws"
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/bus/memory"
@@ -45,6 +47,7 @@ type Server struct {
 	bus     bus.Bus
 	node    *core.Node
 	gateway *mqttgw.Gateway
+	ws      *gizws.Server
 	http    *http.Server
 	httpLn  net.Listener
 
@@ -92,7 +95,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Help: "Bus messages dropped because a subscriber's queue was full.",
 	}, func() float64 { return float64(s.bus.Dropped()) }))
 
-	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log}); err != nil {
+	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL}); err != nil {
 		mqttLn.Close()
 		return nil, err
 	}
@@ -152,6 +155,21 @@ func (s *Server) routes() (*http.ServeMux, error) {
 
 	port := s.MQTTAddr().(*net.TCPAddr).Port
 	devhttp.New(devhttp.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, MQTTHost: s.cfg.PublicHost, MQTTPort: port}).Register(mux)
+
+	httpPort := s.HTTPAddr().(*net.TCPAddr).Port
+	gizapp.New(gizapp.Options{
+		Node: s.node, Logger: s.log, Metrics: s.metrics, PublicHost: s.cfg.PublicHost,
+		MQTTPort: port, MQTTTLSPort: orDefault(s.cfg.PublicMQTTTLSPort, port),
+		WSPort: orDefault(s.cfg.PublicWSPort, httpPort), WSSPort: orDefault(s.cfg.PublicWSSPort, httpPort),
+		AllowedOrigins: s.cfg.AllowedOrigins,
+	}).Register(mux)
+	if s.ws, err = gizws.New(gizws.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, AllowedOrigins: s.cfg.AllowedOrigins}); err != nil {
+		return nil, err
+	}
+	if err := s.ws.Start(); err != nil {
+		return nil, err
+	}
+	s.ws.Register(mux)
 	return mux, nil
 }
 
@@ -185,6 +203,9 @@ func (s *Server) closeAll(ctx context.Context) error {
 	} else if s.httpLn != nil {
 		errs = append(errs, s.httpLn.Close())
 	}
+	if s.ws != nil {
+		errs = append(errs, s.ws.Close())
+	}
 	if s.gateway != nil {
 		errs = append(errs, s.gateway.Close())
 	}
@@ -198,6 +219,13 @@ func (s *Server) closeAll(ctx context.Context) error {
 		errs = append(errs, s.store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // unwrapSyscall turns "listen tcp :8080: bind: address already in use" into

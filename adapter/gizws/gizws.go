@@ -1,0 +1,203 @@
+package gizws
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboard-iot/switchboard/bus"
+	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/metrics"
+)
+
+// Path is where the API is served (document 约定 §2).
+const Path = "/ws/app/v1"
+
+// Options configure the WebSocket server.
+type Options struct {
+	Node    *core.Node
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	// AllowedOrigins is the Origin allow-list for upgrades from browser
+	// pages; "*" admits any origin. Patterns follow
+	// websocket.AcceptOptions.OriginPatterns: a host pattern ("*.example"),
+	// or "scheme://host" to match the scheme too. Requests without an
+	// Origin header (non-browser clients) and same-host pages are always
+	// admitted.
+	AllowedOrigins []string
+	// Limits bound each connection; zero fields take defaults.
+	Limits Limits
+}
+
+// Server serves /ws/app/v1.
+type Server struct {
+	node     *core.Node
+	log      *slog.Logger
+	metrics  metrics.Adapter
+	presence core.Presence
+	limits   Limits
+	accept   websocket.AcceptOptions
+	ids      *clientIDs
+	hub      *hub
+
+	baseCtx   context.Context
+	cancel    context.CancelFunc
+	opTimeout time.Duration
+
+	subsMu sync.Mutex
+	subs   []bus.Subscription
+	wg     sync.WaitGroup // one per running session
+
+	// Scratch slices of the bus handlers, each used by one handler
+	// goroutine only.
+	dataScratch, statusScratch, bindScratch []*session
+}
+
+// New returns the server; Start subscribes it to the bus.
+func New(o Options) (*Server, error) {
+	if o.Node == nil {
+		return nil, errors.New("gizws: Node is required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+	s := &Server{
+		node:      o.Node,
+		log:       o.Logger,
+		metrics:   o.Metrics.Adapter("ws"),
+		presence:  o.Node.Presence(),
+		limits:    o.Limits.withDefaults(),
+		ids:       newClientIDs(),
+		hub:       newHub(),
+		opTimeout: 10 * time.Second,
+	}
+	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+	if slices.Contains(o.AllowedOrigins, "*") {
+		s.accept.InsecureSkipVerify = true
+	} else {
+		s.accept.OriginPatterns = slices.Clone(o.AllowedOrigins)
+	}
+	return s, nil
+}
+
+// Start subscribes to the core's device and binding events: one
+// subscription per kind for the whole node, dispatched to sessions by the
+// hub's indexes.
+func (s *Server) Start() error {
+	for _, sub := range []struct {
+		pattern string
+		h       bus.Handler
+	}{
+		{core.PatternAllData, s.onData},
+		{core.PatternAllStatus, s.onStatus},
+		{core.PatternAllUserBindings, s.onBinding},
+	} {
+		bs, err := s.node.Bus().Subscribe(sub.pattern, sub.h)
+		if err != nil {
+			s.unsubscribe()
+			return err
+		}
+		s.subsMu.Lock()
+		s.subs = append(s.subs, bs)
+		s.subsMu.Unlock()
+	}
+	return nil
+}
+
+// Register adds the route to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.Handle("GET "+Path, s)
+}
+
+// ServeHTTP upgrades the request and runs the session until it ends.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	opts := s.accept
+	// A WebSocket ping frame counts as heartbeat (ha-bestway sends them);
+	// coder/websocket answers it with a pong after this returns true. It
+	// runs only inside reads, which start after sess is set.
+	var sess *session
+	opts.OnPingReceived = func(context.Context, []byte) bool {
+		if sess != nil {
+			sess.touch()
+		}
+		return true
+	}
+	conn, err := websocket.Accept(w, r, &opts)
+	if err != nil {
+		// Accept has answered (403 for a refused origin, 426 for a plain
+		// GET).
+		s.log.Info("ws upgrade refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
+		return
+	}
+	conn.SetReadLimit(s.limits.MaxMessageSize)
+	sess = newSession(s, conn, r.RemoteAddr)
+	if !s.hub.open(sess, &s.wg) {
+		conn.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
+	defer s.wg.Done()
+	s.metrics.Connections.Inc()
+	defer s.metrics.Connections.Dec()
+	s.log.Debug("ws session opened", "client", sess.id, "remote", sess.remote)
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sess.writeLoop()
+	}()
+	sess.readLoop()
+	<-done
+	sess.teardown()
+	why := sess.closeWhy
+	level := slog.LevelInfo
+	if why == reasonQueueFull {
+		level = slog.LevelWarn
+	}
+	s.log.Log(context.Background(), level, "ws session closed", "client", sess.id, "remote", sess.remote,
+		"uid", sess.uidForLog(), "reason", why.why, "code", int(why.code))
+}
+
+// Close ends every session with close code 1001 (going away) and leaves
+// the bus. Sessions are hijacked connections that http.Server.Shutdown
+// does not wait for; Close waits for them up to Limits.CloseTimeout.
+func (s *Server) Close() error {
+	s.unsubscribe()
+	for _, sess := range s.hub.shut() {
+		sess.close(reasonShutdown)
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-time.After(s.limits.CloseTimeout):
+		err = errors.New("gizws: sessions still closing after timeout")
+	}
+	s.cancel()
+	return err
+}
+
+func (s *Server) unsubscribe() {
+	s.subsMu.Lock()
+	subs := s.subs
+	s.subs = nil
+	s.subsMu.Unlock()
+	for _, sub := range subs {
+		sub.Unsubscribe()
+	}
+}
+
+func (s *session) uidForLog() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uid
+}

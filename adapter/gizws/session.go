@@ -1,0 +1,156 @@
+package gizws
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// session is one /ws/app/v1 connection. Its reader (the HTTP handler's
+// goroutine) handles client messages one at a time, in order; its writer
+// goroutine drains a bounded queue that the reader and the event
+// dispatcher fill without ever waiting.
+type session struct {
+	srv    *Server
+	conn   *websocket.Conn
+	id     string // app client id (clientid.go), also the Presence key
+	remote string
+	out    chan []byte
+
+	// Read by the writer for its deadlines; written by the reader.
+	lastSeen  atomic.Int64 // unix ns of the last message or ping frame from the client
+	loginBy   atomic.Int64 // unix ns by which a login must succeed, while logged out
+	heartbeat atomic.Int64 // ns; 0 while logged out
+	wake      chan struct{}
+
+	closing   chan struct{} // closed by close
+	closeOnce sync.Once
+	closed    atomic.Bool
+	closeWhy  closeReason // set before closing is closed
+	abort     context.CancelFunc
+	abortCtx  context.Context
+
+	// mu guards the login and subscription state, which the reader and the
+	// dispatcher both use, and makes "check subscribed, then queue" atomic
+	// so nothing is queued for a device after its subscription ends.
+	mu      sync.Mutex
+	uid     string // "" while logged out
+	custom  bool   // p0_type custom
+	autoSub bool
+	gen     uint64 // bumped by every login or logout
+	subs    map[string]*sub
+	ended   bool // torn down: take no subscriptions
+
+	failures int // failed logins; reader only
+}
+
+// sub is one watched device.
+type sub struct {
+	// statusSent: an s2c_online_status went out since subscribing, so the
+	// snapshot read at subscription time may be stale and is not sent;
+	// online is what it said, so a repeat of the same state (an event
+	// delivered after the snapshot that already showed it) is not sent.
+	statusSent, online bool
+}
+
+// sendStatusLocked queues an online status unless it repeats the last
+// one; s.mu must be held.
+func (s *session) sendStatusLocked(sb *sub, online bool, msg []byte) {
+	if sb.statusSent && sb.online == online {
+		return
+	}
+	sb.statusSent, sb.online = true, online
+	s.send(msg)
+}
+
+// closeReason is how and why a session ends.
+type closeReason struct {
+	code websocket.StatusCode
+	why  string
+	// abrupt: drop the TCP connection without a close handshake (the
+	// client does not read, or the connection is already broken).
+	abrupt bool
+}
+
+var (
+	reasonQueueFull   = closeReason{websocket.StatusPolicyViolation, "send queue full", true}
+	reasonNoHeartbeat = closeReason{websocket.StatusPolicyViolation, "no heartbeat", false}
+	reasonNoLogin     = closeReason{websocket.StatusPolicyViolation, "no login", false}
+	reasonLoginFails  = closeReason{websocket.StatusPolicyViolation, "too many failed logins", false}
+	reasonShutdown    = closeReason{websocket.StatusGoingAway, "server shutting down", false}
+)
+
+func newSession(srv *Server, conn *websocket.Conn, remote string) *session {
+	s := &session{
+		srv:     srv,
+		conn:    conn,
+		id:      srv.ids.new(),
+		remote:  remote,
+		out:     make(chan []byte, srv.limits.QueueLen),
+		wake:    make(chan struct{}, 1),
+		closing: make(chan struct{}),
+		subs:    make(map[string]*sub),
+	}
+	s.abortCtx, s.abort = context.WithCancel(context.Background())
+	now := time.Now()
+	s.lastSeen.Store(now.UnixNano())
+	s.loginBy.Store(now.Add(srv.limits.LoginTimeout).UnixNano())
+	return s
+}
+
+// send queues b without waiting. A full queue means the client does not
+// keep up: the session is closed (and counted) instead of blocking the
+// caller, which may be the dispatcher serving every other session.
+func (s *session) send(b []byte) bool {
+	if s.closed.Load() {
+		return false
+	}
+	select {
+	case s.out <- b:
+		return true
+	default:
+		s.srv.metrics.QueueDrops.Inc()
+		s.close(reasonQueueFull)
+		return false
+	}
+}
+
+// close asks the writer to end the session; the first reason wins.
+func (s *session) close(r closeReason) {
+	s.closeOnce.Do(func() {
+		s.closeWhy = r
+		s.closed.Store(true)
+		if r.abrupt {
+			s.abort() // also interrupts a write in progress
+		}
+		close(s.closing)
+	})
+}
+
+// touch records client activity for the heartbeat deadline.
+func (s *session) touch() { s.lastSeen.Store(time.Now().UnixNano()) }
+
+// poke makes the writer recompute its deadline.
+func (s *session) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// teardown drops every subscription and index entry once both goroutines
+// have ended.
+func (s *session) teardown() {
+	s.abort()
+	s.mu.Lock()
+	s.ended = true
+	for did := range s.subs {
+		s.dropLocked(did)
+	}
+	s.srv.hub.setUser(s, s.uid, "")
+	s.mu.Unlock()
+	s.srv.hub.forget(s)
+}

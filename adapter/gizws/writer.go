@@ -1,0 +1,84 @@
+package gizws
+
+import (
+	"context"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// writeLoop sends queued messages and enforces the login and heartbeat
+// deadlines, so a silent client costs no goroutine beyond its own two.
+func (s *session) writeLoop() {
+	timer := time.NewTimer(time.Until(s.deadline()))
+	defer timer.Stop()
+	for {
+		select {
+		case b := <-s.out:
+			if err := s.write(s.abortCtx, b); err != nil {
+				s.close(closeReason{why: "write failed: " + err.Error(), abrupt: true})
+				s.conn.CloseNow()
+				return
+			}
+		case <-s.wake:
+			timer.Reset(time.Until(s.deadline()))
+		case <-timer.C:
+			s.checkDeadline()
+			timer.Reset(max(time.Until(s.deadline()), 100*time.Millisecond))
+		case <-s.closing:
+			s.finish()
+			return
+		}
+	}
+}
+
+func (s *session) write(ctx context.Context, b []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s.srv.limits.WriteTimeout)
+	defer cancel()
+	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		return err
+	}
+	s.srv.metrics.Out.Inc()
+	return nil
+}
+
+// deadline is when the client must have logged in (while logged out) or
+// have sent something (while logged in: the interval plus one of grace).
+func (s *session) deadline() time.Time {
+	if hb := time.Duration(s.heartbeat.Load()); hb > 0 {
+		return time.Unix(0, s.lastSeen.Load()).Add(heartbeatGraceFactor * hb)
+	}
+	return time.Unix(0, s.loginBy.Load())
+}
+
+func (s *session) checkDeadline() {
+	if time.Now().Before(s.deadline()) {
+		return
+	}
+	if s.heartbeat.Load() > 0 {
+		s.send(renderInvalid(CodeNoHeartbeat, msgNoHeartbeat, ""))
+		s.close(reasonNoHeartbeat)
+		return
+	}
+	s.close(reasonNoLogin)
+}
+
+// finish ends the connection as close asked: abruptly, or after sending
+// what is queued (within a second) and a close frame.
+func (s *session) finish() {
+	r := s.closeWhy
+	if r.abrupt {
+		s.conn.CloseNow()
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.abortCtx, time.Second)
+	defer cancel()
+	// Only this goroutine takes from s.out, so len does not lie.
+	for len(s.out) > 0 {
+		if s.write(ctx, <-s.out) != nil {
+			s.conn.CloseNow()
+			return
+		}
+	}
+	s.conn.Close(r.code, r.why)
+}
