@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +24,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.MQTTAddr, "mqtt-addr", ":1883", "MQTT listen address for devices")
 	fs.StringVar(&cfg.AdminToken, "admin-token", "", "bearer token for /admin/v1 (default: generated once, kept in the data dir)")
 	fs.StringVar(&cfg.PublicHost, "public-host", "", "host name devices and apps are told to connect to (default: the host they reached)")
+	fs.IntVar(&cfg.PublicWSPort, "public-ws-port", 0, "ws_port announced to apps (default: the HTTP port)")
+	fs.IntVar(&cfg.PublicWSSPort, "public-wss-port", 0, "wss_port announced to apps, where a TLS proxy listens (default: the HTTP port)")
+	fs.IntVar(&cfg.PublicMQTTTLSPort, "public-mqtts-port", 0, "port_s announced to apps (default: the MQTT port)")
+	origins := fs.String("allowed-origins", "*", "comma-separated browser origins admitted by CORS and WebSocket upgrades; * admits any")
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 7*24*time.Hour, "lifetime of app user tokens")
 	maxPacket := fs.Uint("mqtt-max-packet-size", 64<<10, "largest MQTT packet a device may send, in bytes")
 	pending := fs.Int("mqtt-writes-pending", 64, "outbound MQTT packets queued per device before dropping")
 	keepalive := fs.Uint("mqtt-max-keepalive", 600, "longest MQTT keepalive in seconds; 0 or larger requests get this")
@@ -44,6 +50,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *keepalive > 65535 || *pending < 1 || *maxPacket < 1024 {
 		fmt.Fprintln(stderr, "switchboard serve: --mqtt-max-keepalive must be at most 65535, --mqtt-writes-pending at least 1, --mqtt-max-packet-size at least 1024")
 		return 2
+	}
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+		}
 	}
 	cfg.MQTTLimits.MaxPacketSize = uint32(*maxPacket)
 	cfg.MQTTLimits.WritesPending = int32(*pending)
