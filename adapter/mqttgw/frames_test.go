@@ -91,13 +91,13 @@ func TestGarbageFramesKeepTheSession(t *testing.T) {
 	garbage := [][]byte{
 		{},
 		{0xff, 0xff, 0xff},
-		{0, 0, 0, 4, 3, 0, 0, 0x91},              // wrong header
-		{0, 0, 0, 3, 0x7f, 0, 0, 0x91, 4},        // truncated
-		{0, 0, 0, 3, 0x80, 0x80, 0x80, 0x80, 1},  // 5-byte length
-		append(report(1), 0xAA),                  // trailing byte
-		{0, 0, 0, 3, 3, 0, 0, 0x91},              // 0x0091 with nothing in it
-		{0, 0, 0, 3, 5, 0, 0, 0x91, 0x04, 0x01},  // report shorter than dev_status
-		{0, 0, 0, 3, 5, 0, 0, 0x93, 0x00, 0x01},  // 0x0093 too short for its sn
+		{0, 0, 0, 4, 3, 0, 0, 0x91},             // wrong header
+		{0, 0, 0, 3, 0x7f, 0, 0, 0x91, 4},       // truncated
+		{0, 0, 0, 3, 0x80, 0x80, 0x80, 0x80, 1}, // 5-byte length
+		append(report(1), 0xAA),                 // trailing byte
+		{0, 0, 0, 3, 3, 0, 0, 0x91},             // 0x0091 with nothing in it
+		{0, 0, 0, 3, 5, 0, 0, 0x91, 0x04, 0x01}, // report shorter than dev_status
+		{0, 0, 0, 3, 5, 0, 0, 0x93, 0x00, 0x01}, // 0x0093 too short for its sn
 	}
 	for _, g := range garbage {
 		if err := waitToken(c.Publish("dev2app/"+f.dev.DID, 0, false, g)); err != nil {
