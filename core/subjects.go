@@ -1,5 +1,7 @@
 package core
 
+import "strings"
+
 // Bus subjects. Every per-device subject starts with "sb.dev.<did>" so a node
 // can subscribe to one device or, with a wildcard, to all of them. A did is
 // 22 base62 characters, so it is always a single valid subject token.
@@ -25,3 +27,15 @@ const (
 	PatternAllDown    = subjectPrefix + "*.down"
 	PatternAllControl = subjectPrefix + "*.ctl"
 )
+
+// DIDOfSubject returns the did of a per-device subject ("sb.dev.<did>.…"),
+// so a subscriber to a wildcard can skip events it has no use for before
+// decoding them.
+func DIDOfSubject(subject string) (string, bool) {
+	rest, ok := strings.CutPrefix(subject, subjectPrefix)
+	if !ok {
+		return "", false
+	}
+	did, _, ok := strings.Cut(rest, ".")
+	return did, ok && did != ""
+}

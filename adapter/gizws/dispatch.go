@@ -16,7 +16,13 @@ import (
 // sessions concerned: the one whose client id it is addressed to (the
 // device answered that app's 0x0093 on dev2app/<did>/<clientid>), or every
 // session subscribed to the device.
-func (srv *Server) onData(_ string, data []byte) {
+func (srv *Server) onData(subject string, data []byte) {
+	// Every node sees every device's events; most concern devices nobody
+	// here watches, and addressed replies go only to subscribed sessions
+	// too, so skip those before paying for the JSON decode.
+	if did, ok := core.DIDOfSubject(subject); ok && !srv.hub.watched(did) {
+		return
+	}
 	var ev core.DeviceEvent
 	if err := json.Unmarshal(data, &ev); err != nil {
 		srv.log.Warn("ws: bad data event", "err", err)

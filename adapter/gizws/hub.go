@@ -75,6 +75,13 @@ func (h *hub) setUser(s *session, from, to string) {
 	}
 }
 
+// watched reports whether any session here is subscribed to did.
+func (h *hub) watched(did string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.byDID[did]) > 0
+}
+
 // watchers appends the sessions subscribed to did to dst.
 func (h *hub) watchers(dst []*session, did string) []*session {
 	h.mu.RLock()

@@ -69,16 +69,17 @@ func TestTakeoverKeepsDeviceOnline(t *testing.T) {
 func TestKeepaliveExpiry(t *testing.T) {
 	f := newFixture(t)
 	conn, r := rawConnect(t, f, "MQIsdp", 3, 1)
-	start := time.Now()
 	// Silence. The server closes the socket: the read ends with an error.
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := packets.ReadPacket(r); err == nil {
 		t.Fatal("server sent a packet instead of closing")
 	}
-	if waited := time.Since(start); waited < time.Second {
-		t.Fatalf("closed after %v, before the 1.5 s keepalive window", waited)
-	}
 	f.srv.WaitOnline(t, f.dev.DID, false)
+	// It was the keepalive deadline that ended the session (mochi arms the
+	// socket's read deadline with 1.5 x keepalive), not anything else.
+	if !f.srv.Log.Contains("device disconnected", f.dev.DID, "i/o timeout") {
+		t.Fatalf("the session did not end on its keepalive deadline; log:\n%s", f.srv.Log.String())
+	}
 }
 
 // A keepalive of 0 would let a dead device look online forever; the
