@@ -181,6 +181,12 @@ func (c *Client) DeleteDevice(ctx context.Context, did string) error {
 	return c.do(ctx, http.MethodDelete, "/admin/v1/devices/"+url.PathEscape(did), nil, nil)
 }
 
+// RevokeUserTokens ends every token of an app user and says how many.
+func (c *Client) RevokeUserTokens(ctx context.Context, uid string) (int, error) {
+	var r struct{ Revoked int }
+	return r.Revoked, c.do(ctx, http.MethodDelete, "/admin/v1/users/"+url.PathEscape(uid)+"/tokens", nil, &r)
+}
+
 // Write sends a datapoint write to an online device.
 func (c *Client) Write(ctx context.Context, did string, attrs map[string]any) error {
 	return c.do(ctx, http.MethodPost, "/admin/v1/devices/"+url.PathEscape(did)+"/control", jsonBody(map[string]any{"attrs": attrs}), nil)

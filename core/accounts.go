@@ -200,6 +200,18 @@ func (n *Node) UserByToken(ctx context.Context, appID, token string) (store.User
 	return u, err
 }
 
+// RevokeUserTokens ends every token of a user (a lost phone, a leaked
+// token); it returns how many there were. ErrUserNotFound if no such user.
+func (n *Node) RevokeUserTokens(ctx context.Context, uid string) (int, error) {
+	if _, err := n.store.GetUser(ctx, uid); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, ErrUserNotFound
+		}
+		return 0, err
+	}
+	return n.store.DeleteUserTokens(ctx, uid)
+}
+
 // RevokeToken ends one token.
 func (n *Node) RevokeToken(ctx context.Context, token string) error {
 	err := n.store.DeleteToken(ctx, tokenHash(token))

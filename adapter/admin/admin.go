@@ -61,6 +61,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("POST /admin/v1/devices/{did}/disable", a.setDisabled(true))
 	route("POST /admin/v1/devices/{did}/enable", a.setDisabled(false))
 	route("POST /admin/v1/devices/{did}/control", a.control)
+	route("DELETE /admin/v1/users/{uid}/tokens", a.revokeUserTokens)
 	// Anything else under /admin/ is a JSON 404, not the mux's text one.
 	route("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such admin endpoint: "+r.Method+" "+r.URL.Path)
@@ -107,6 +108,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // coreError maps a core error to a status and code.
 func (a *API) coreError(w http.ResponseWriter, err error) {
 	switch {
+	case errors.Is(err, core.ErrUserNotFound):
+		writeError(w, http.StatusNotFound, "user_not_found", "no such user")
 	case errors.Is(err, core.ErrDeviceNotFound):
 		writeError(w, http.StatusNotFound, "device_not_found", "no such device")
 	case errors.Is(err, core.ErrProductNotFound):

@@ -187,6 +187,18 @@ func (a *API) setDisabled(disabled bool) http.HandlerFunc {
 	}
 }
 
+// revokeUserTokens ends every token of an app user; the user must log in
+// again.
+func (a *API) revokeUserTokens(w http.ResponseWriter, r *http.Request) {
+	n, err := a.node.RevokeUserTokens(r.Context(), r.PathValue("uid"))
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	a.log.Info("user tokens revoked", "uid", r.PathValue("uid"), "tokens", n)
+	writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
+}
+
 // adminClientID is the app client id of operator commands; the device
 // answers 0x0093s from the console on app2dev/<did>/admin.
 const adminClientID = "admin"

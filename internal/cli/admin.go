@@ -29,6 +29,7 @@ const adminUsage = `Usage: switchboard admin [flags] <resource> <verb> [args]
   devices disable <did> | enable <did> | delete <did>
   devices write <did> name=value ...   values are JSON (true, 3, "pink") or plain text
   devices read <did>
+  users revoke-tokens <uid>        end every token of an app user
 
 Flags:
 `
@@ -210,6 +211,16 @@ func runAdmin(ctx context.Context, c *adminclient.Client, resource, verb string,
 			return err
 		}
 		fmt.Fprintln(out, "sent")
+		return nil
+	case "users revoke-tokens":
+		if err := need(args, 1); err != nil {
+			return err
+		}
+		n, err := c.RevokeUserTokens(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "revoked %d tokens\n", n)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q: %w", resource+" "+verb, errUsage)
