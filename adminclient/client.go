@@ -69,6 +69,31 @@ type Device struct {
 	UpdatedAt  *time.Time      `json:"updated_at,omitempty"`
 }
 
+// Partner as the admin API shows it: an Aqara-style partner with its
+// request-signing and push-signing keys.
+type Partner struct {
+	AppID           string     `json:"app_id"`
+	KeyID           string     `json:"key_id"`
+	AppKey          string     `json:"app_key"`
+	Name            string     `json:"name"`
+	PushURL         string     `json:"push_url"`
+	PushSign        bool       `json:"push_sign"`
+	PushAppKey      string     `json:"push_app_key"`
+	PushAppSecret   string     `json:"push_app_secret"`
+	Suspended       bool       `json:"suspended"`
+	SuspendedReason string     `json:"suspended_reason"`
+	SuspendedAt     *time.Time `json:"suspended_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+}
+
+// PartnerSettings are what an operator sets on a partner. PushURL empty
+// means no push.
+type PartnerSettings struct {
+	Name     string `json:"name"`
+	PushURL  string `json:"push_url"`
+	PushSign bool   `json:"push_sign"`
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
 	if err != nil {
@@ -135,6 +160,41 @@ func (c *Client) CreateApp(ctx context.Context, name string) (App, error) {
 func (c *Client) ListApps(ctx context.Context) ([]App, error) {
 	var r struct{ Apps []App }
 	return r.Apps, c.do(ctx, http.MethodGet, "/admin/v1/apps", nil, &r)
+}
+
+// CreatePartner creates a partner with fresh keys.
+func (c *Client) CreatePartner(ctx context.Context, s PartnerSettings) (Partner, error) {
+	var p Partner
+	return p, c.do(ctx, http.MethodPost, "/admin/v1/partners", jsonBody(s), &p)
+}
+
+// ListPartners lists partners.
+func (c *Client) ListPartners(ctx context.Context) ([]Partner, error) {
+	var r struct{ Partners []Partner }
+	return r.Partners, c.do(ctx, http.MethodGet, "/admin/v1/partners", nil, &r)
+}
+
+// GetPartner returns one partner.
+func (c *Client) GetPartner(ctx context.Context, appID string) (Partner, error) {
+	var p Partner
+	return p, c.do(ctx, http.MethodGet, "/admin/v1/partners/"+url.PathEscape(appID), nil, &p)
+}
+
+// UpdatePartner replaces a partner's name, push URL and push signing.
+func (c *Client) UpdatePartner(ctx context.Context, appID string, s PartnerSettings) (Partner, error) {
+	var p Partner
+	return p, c.do(ctx, http.MethodPut, "/admin/v1/partners/"+url.PathEscape(appID), jsonBody(s), &p)
+}
+
+// SetPartnerSuspended disables pushes to a partner (reason may be empty) or
+// re-enables it.
+func (c *Client) SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string) (Partner, error) {
+	path, body := "/admin/v1/partners/"+url.PathEscape(appID)+"/enable", io.Reader(nil)
+	if suspended {
+		path, body = "/admin/v1/partners/"+url.PathEscape(appID)+"/disable", jsonBody(map[string]string{"reason": reason})
+	}
+	var p Partner
+	return p, c.do(ctx, http.MethodPost, path, body, &p)
 }
 
 // RegisterDevice registers (or finds) a device; passcode may be empty.

@@ -29,5 +29,6 @@ type Store interface {
 	Users
 	Tokens
 	Bindings
+	Partners
 	io.Closer
 }

@@ -1,5 +1,5 @@
-// Package admin is the operator API under /admin/v1: products, applications
-// and devices. Every call needs "Authorization: Bearer <admin token>".
+// Package admin is the operator API under /admin/v1: products, applications,
+// devices and Aqara-style partners. Every call needs "Authorization: Bearer <admin token>".
 package admin
 
 import (
@@ -62,6 +62,12 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("POST /admin/v1/devices/{did}/enable", a.setDisabled(false))
 	route("POST /admin/v1/devices/{did}/control", a.control)
 	route("DELETE /admin/v1/users/{uid}/tokens", a.revokeUserTokens)
+	route("POST /admin/v1/partners", a.createPartner)
+	route("GET /admin/v1/partners", a.listPartners)
+	route("GET /admin/v1/partners/{appid}", a.getPartner)
+	route("PUT /admin/v1/partners/{appid}", a.updatePartner)
+	route("POST /admin/v1/partners/{appid}/disable", a.setPartnerSuspended(true))
+	route("POST /admin/v1/partners/{appid}/enable", a.setPartnerSuspended(false))
 	// Anything else under /admin/ is a JSON 404, not the mux's text one.
 	route("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such admin endpoint: "+r.Method+" "+r.URL.Path)
@@ -112,6 +118,8 @@ func (a *API) coreError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "user_not_found", "no such user")
 	case errors.Is(err, core.ErrDeviceNotFound):
 		writeError(w, http.StatusNotFound, "device_not_found", "no such device")
+	case errors.Is(err, core.ErrPartnerNotFound):
+		writeError(w, http.StatusNotFound, "partner_not_found", "no such partner")
 	case errors.Is(err, core.ErrProductNotFound):
 		writeError(w, http.StatusNotFound, "product_not_found", "no such product")
 	case errors.Is(err, core.ErrInvalidSchema):

@@ -256,3 +256,93 @@ func numbersToFloat(m map[string]any) map[string]any {
 	}
 	return m
 }
+
+// partnerRequest is the body of POST and PUT /admin/v1/partners[/{appid}].
+type partnerRequest struct {
+	Name     string `json:"name"`
+	PushURL  string `json:"push_url"`
+	PushSign bool   `json:"push_sign"`
+}
+
+func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
+	var req partnerRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	p, err := a.node.CreatePartner(r.Context(), req.Name, req.PushURL, req.PushSign)
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	a.log.Info("partner created", "app_id", p.AppID, "name", p.Name, "push_url", p.PushURL, "push_sign", p.PushSign)
+	writeJSON(w, http.StatusCreated, viewPartner(p))
+}
+
+func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
+	ps, err := a.node.Partners(r.Context())
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	out := make([]partnerView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, viewPartner(p))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"partners": out})
+}
+
+func (a *API) getPartner(w http.ResponseWriter, r *http.Request) {
+	p, err := a.node.Partner(r.Context(), r.PathValue("appid"))
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewPartner(p))
+}
+
+// updatePartner replaces name, push_url and push_sign (all three; an absent
+// push_url means no push, an absent push_sign means unsigned).
+func (a *API) updatePartner(w http.ResponseWriter, r *http.Request) {
+	var req partnerRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	p, err := a.node.UpdatePartner(r.Context(), r.PathValue("appid"), req.Name, req.PushURL, req.PushSign)
+	if err != nil {
+		a.coreError(w, err)
+		return
+	}
+	a.log.Info("partner updated", "app_id", p.AppID, "name", p.Name, "push_url", p.PushURL, "push_sign", p.PushSign)
+	writeJSON(w, http.StatusOK, viewPartner(p))
+}
+
+// setPartnerSuspended serves /disable (optional body {"reason": "..."}) and
+// /enable, which clears the suspension whatever its cause.
+func (a *API) setPartnerSuspended(suspended bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Reason string `json:"reason"`
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+			return
+		}
+		if suspended && len(body) > 0 {
+			if err := json.Unmarshal(body, &req); err != nil {
+				writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+				return
+			}
+		}
+		if suspended && req.Reason == "" {
+			req.Reason = "disabled by an operator"
+		}
+		p, err := a.node.SetPartnerSuspended(r.Context(), r.PathValue("appid"), suspended, req.Reason)
+		if err != nil {
+			a.coreError(w, err)
+			return
+		}
+		a.log.Info("partner suspension set", "app_id", p.AppID, "suspended", p.Suspended, "reason", p.SuspendedReason)
+		writeJSON(w, http.StatusOK, viewPartner(p))
+	}
+}

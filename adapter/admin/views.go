@@ -37,6 +37,33 @@ func viewApp(a store.App) appView {
 	return appView{AppID: a.ID, AppSecret: a.Secret, Name: a.Name, CreatedAt: a.CreatedAt}
 }
 
+// partnerView shows the secrets (app_key, push_app_secret) too: the
+// operator hands them to the partner, and they are MD5 signing keys the
+// server keeps in the clear anyway.
+type partnerView struct {
+	AppID           string     `json:"app_id"`
+	KeyID           string     `json:"key_id"`
+	AppKey          string     `json:"app_key"`
+	Name            string     `json:"name"`
+	PushURL         string     `json:"push_url"`
+	PushSign        bool       `json:"push_sign"`
+	PushAppKey      string     `json:"push_app_key"`
+	PushAppSecret   string     `json:"push_app_secret"`
+	Suspended       bool       `json:"suspended"`
+	SuspendedReason string     `json:"suspended_reason"`
+	SuspendedAt     *time.Time `json:"suspended_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+}
+
+func viewPartner(p store.Partner) partnerView {
+	return partnerView{
+		AppID: p.AppID, KeyID: p.KeyID, AppKey: p.AppKey, Name: p.Name,
+		PushURL: p.PushURL, PushSign: p.PushSign, PushAppKey: p.PushAppKey, PushAppSecret: p.PushAppSecret,
+		Suspended: p.Suspended, SuspendedReason: p.SuspendedReason, SuspendedAt: optionalTime(p.SuspendedAt),
+		CreatedAt: p.CreatedAt,
+	}
+}
+
 type deviceView struct {
 	DID        string          `json:"did"`
 	ProductKey string          `json:"product_key"`

@@ -30,6 +30,11 @@ const adminUsage = `Usage: switchboard admin [flags] <resource> <verb> [args]
   devices write <did> name=value ...   values are JSON (true, 3, "pink") or plain text
   devices read <did>
   users revoke-tokens <uid>        end every token of an app user
+  partners create <name> [push_url]   an Aqara-style partner with fresh keys; pushes unsigned
+  partners list
+  partners get <app_id>
+  partners disable <app_id> [reason...]   suspend its pushes
+  partners enable <app_id>         resume its pushes
 
 Flags:
 `
@@ -222,6 +227,38 @@ func runAdmin(ctx context.Context, c *adminclient.Client, resource, verb string,
 		}
 		fmt.Fprintf(out, "revoked %d tokens\n", n)
 		return nil
+	case "partners create":
+		if err := need(args, 1); err != nil {
+			return err
+		}
+		ps := adminclient.PartnerSettings{Name: args[0]}
+		if len(args) > 1 {
+			ps.PushURL = args[1]
+		}
+		p, err := c.CreatePartner(ctx, ps)
+		return printJSON(out, p, err)
+	case "partners list":
+		ps, err := c.ListPartners(ctx)
+		if err != nil {
+			return err
+		}
+		tw := table(out, "APP_ID\tNAME\tPUSH_URL\tSIGNED\tSUSPENDED\tCREATED")
+		for _, p := range ps {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\t%s\n", p.AppID, p.Name, p.PushURL, p.PushSign, p.Suspended, p.CreatedAt.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "partners get":
+		if err := need(args, 1); err != nil {
+			return err
+		}
+		p, err := c.GetPartner(ctx, args[0])
+		return printJSON(out, p, err)
+	case "partners disable", "partners enable":
+		if err := need(args, 1); err != nil {
+			return err
+		}
+		p, err := c.SetPartnerSuspended(ctx, args[0], verb == "disable", strings.Join(args[1:], " "))
+		return printJSON(out, p, err)
 	}
 	return fmt.Errorf("unknown command %q: %w", resource+" "+verb, errUsage)
 }

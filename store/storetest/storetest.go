@@ -50,4 +50,5 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, fresh) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, fresh) })
 	t.Run("Bindings", func(t *testing.T) { testBindings(t, fresh) })
+	t.Run("Partners", func(t *testing.T) { testPartners(t, fresh) })
 }

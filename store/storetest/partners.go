@@ -1,0 +1,189 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+// newPartner builds partner n created at at(sec), push configured and
+// unsigned.
+func newPartner(n, sec int) store.Partner {
+	return store.Partner{
+		AppID:         hexKey(n),
+		KeyID:         fmt.Sprintf("K.%016x", n),
+		AppKey:        hexKey(3000 + n),
+		Name:          fmt.Sprintf("partner %d", n),
+		PushURL:       fmt.Sprintf("https://partner%d.example/aqara/push", n),
+		PushAppKey:    hexKey(4000 + n),
+		PushAppSecret: hexKey(5000 + n),
+		CreatedAt:     at(sec),
+	}
+}
+
+// checkPartner compares every field of a returned partner.
+func checkPartner(t *testing.T, got, want store.Partner) {
+	t.Helper()
+	g, w := got, want
+	g.SuspendedAt, g.CreatedAt, w.SuspendedAt, w.CreatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if g != w {
+		t.Errorf("partner = %+v\nwant      %+v", g, w)
+	}
+	checkTime(t, "partner "+want.AppID+" SuspendedAt", got.SuspendedAt, want.SuspendedAt)
+	checkTime(t, "partner "+want.AppID+" CreatedAt", got.CreatedAt, want.CreatedAt)
+}
+
+// testPartners covers the Partners interface.
+func testPartners(t *testing.T, open opener) {
+	t.Run("CreateGet", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p := newPartner(1, 5)
+		p.PushSign = true
+		if err := s.CreatePartner(ctx, p); err != nil {
+			t.Fatalf("CreatePartner: %v", err)
+		}
+		got, err := s.GetPartner(ctx, p.AppID)
+		if err != nil {
+			t.Fatalf("GetPartner: %v", err)
+		}
+		checkPartner(t, got, p)
+	})
+
+	t.Run("CreateNoPushURL", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p := newPartner(1, 5)
+		p.PushURL = ""
+		if err := s.CreatePartner(ctx, p); err != nil {
+			t.Fatalf("CreatePartner: %v", err)
+		}
+		got, err := s.GetPartner(ctx, p.AppID)
+		if err != nil {
+			t.Fatalf("GetPartner: %v", err)
+		}
+		checkPartner(t, got, p)
+	})
+
+	t.Run("GetMissing", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		if err := s.CreatePartner(ctx, newPartner(1, 1)); err != nil {
+			t.Fatalf("CreatePartner: %v", err)
+		}
+		_, err := s.GetPartner(ctx, hexKey(2))
+		wantErr(t, "GetPartner(missing)", err, store.ErrNotFound)
+	})
+
+	t.Run("CreateDuplicate", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p := newPartner(1, 1)
+		if err := s.CreatePartner(ctx, p); err != nil {
+			t.Fatalf("CreatePartner: %v", err)
+		}
+		dup := newPartner(1, 9)
+		dup.AppKey, dup.Name = hexKey(99), "impostor"
+		wantErr(t, "CreatePartner(duplicate)", s.CreatePartner(ctx, dup), store.ErrConflict)
+		got, err := s.GetPartner(ctx, p.AppID)
+		if err != nil {
+			t.Fatalf("GetPartner: %v", err)
+		}
+		checkPartner(t, got, p)
+	})
+
+	t.Run("ListOldestFirst", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		if ps, err := s.ListPartners(ctx); err != nil || len(ps) != 0 {
+			t.Fatalf("ListPartners(empty) = %v, %v; want none", ps, err)
+		}
+		// 4 and 2 share a creation time: the appId breaks the tie.
+		want := []store.Partner{newPartner(3, 1), newPartner(2, 2), newPartner(4, 2), newPartner(1, 3)}
+		for _, i := range []int{3, 2, 0, 1} {
+			if err := s.CreatePartner(ctx, want[i]); err != nil {
+				t.Fatalf("CreatePartner: %v", err)
+			}
+		}
+		got, err := s.ListPartners(ctx)
+		if err != nil {
+			t.Fatalf("ListPartners: %v", err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("ListPartners returned %d partners, want %d", len(got), len(want))
+		}
+		for i := range want {
+			checkPartner(t, got[i], want[i])
+		}
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p := newPartner(1, 1)
+		if err := s.CreatePartner(ctx, p); err != nil {
+			t.Fatalf("CreatePartner: %v", err)
+		}
+		// Only Name, PushURL and PushSign change; the rest of u is ignored.
+		u := newPartner(1, 50)
+		u.Name, u.PushURL, u.PushSign = "renamed", "http://other.example:8080/push?x=1", true
+		u.KeyID, u.AppKey, u.PushAppKey, u.PushAppSecret = "K.changed", "changed", "changed", "changed"
+		u.Suspended, u.SuspendedReason, u.SuspendedAt = true, "ignored", at(60)
+		if err := s.UpdatePartner(ctx, u); err != nil {
+			t.Fatalf("UpdatePartner: %v", err)
+		}
+		want := p
+		want.Name, want.PushURL, want.PushSign = u.Name, u.PushURL, u.PushSign
+		got, err := s.GetPartner(ctx, p.AppID)
+		if err != nil {
+			t.Fatalf("GetPartner: %v", err)
+		}
+		checkPartner(t, got, want)
+
+		want.PushURL, want.PushSign = "", false
+		if err := s.UpdatePartner(ctx, want); err != nil {
+			t.Fatalf("UpdatePartner(clear push): %v", err)
+		}
+		got, _ = s.GetPartner(ctx, p.AppID)
+		checkPartner(t, got, want)
+
+		wantErr(t, "UpdatePartner(missing)", s.UpdatePartner(ctx, newPartner(2, 1)), store.ErrNotFound)
+	})
+
+	t.Run("SuspendReenable", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p := newPartner(1, 1)
+		other := newPartner(2, 1)
+		for _, x := range []store.Partner{p, other} {
+			if err := s.CreatePartner(ctx, x); err != nil {
+				t.Fatalf("CreatePartner: %v", err)
+			}
+		}
+		reason := "more than 5% of pushes failed in 5 minutes"
+		if err := s.SetPartnerSuspended(ctx, p.AppID, true, reason, at(30)); err != nil {
+			t.Fatalf("SetPartnerSuspended(true): %v", err)
+		}
+		want := p
+		want.Suspended, want.SuspendedReason, want.SuspendedAt = true, reason, at(30)
+		got, err := s.GetPartner(ctx, p.AppID)
+		if err != nil {
+			t.Fatalf("GetPartner: %v", err)
+		}
+		checkPartner(t, got, want)
+		got, _ = s.GetPartner(ctx, other.AppID)
+		checkPartner(t, got, other)
+
+		// Re-enabling clears reason and time whatever the caller passes.
+		if err := s.SetPartnerSuspended(ctx, p.AppID, false, "left over", at(40)); err != nil {
+			t.Fatalf("SetPartnerSuspended(false): %v", err)
+		}
+		got, _ = s.GetPartner(ctx, p.AppID)
+		checkPartner(t, got, p)
+
+		wantErr(t, "SetPartnerSuspended(missing)",
+			s.SetPartnerSuspended(ctx, hexKey(3), true, "x", at(1)), store.ErrNotFound)
+	})
+}
