@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/switchboard-iot/switchboard/adapter/admin"
+	"github.com/switchboard-iot/switchboard/adapter/aqara"
 	"github.com/switchboard-iot/switchboard/adapter/devhttp"
 	"github.com/switchboard-iot/switchboard/adapter/gizapp"
 	"github.com/switchboard-iot/switchboard/adapter/gizws"
@@ -170,6 +171,8 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		return nil, err
 	}
 	s.ws.Register(mux)
+
+	aqara.New(aqara.Options{Node: s.node, Logger: s.log, Metrics: s.metrics}).Register(mux)
 	return mux, nil
 }
 

@@ -1,0 +1,9 @@
+package aqara
+
+import "encoding/json"
+
+// ParseRequest exposes parseRequest to the fuzz target.
+func ParseRequest(body []byte) (intent string, data json.RawMessage, err error) {
+	r, err := parseRequest(body)
+	return r.Intent, r.Data, err
+}

@@ -1,0 +1,82 @@
+package aqara
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// maxBody bounds request bodies. The largest documented request, a
+// write.resource.device batch, stays far below it.
+const maxBody = 64 << 10
+
+// maxIntent bounds the intent name; the longest known one has 31 bytes.
+const maxIntent = 128
+
+// request is a parsed body {"intent": string, "data": any}.
+type request struct {
+	Intent string
+	// Data is the raw data value; nil when absent or null (which means
+	// "no data", notes §7: null is "use the default").
+	Data json.RawMessage
+}
+
+// parseRequest parses a request body. It is a pure function of the bytes,
+// so the fuzz target reaches all of it. Unknown top-level fields are
+// ignored; bytes after the value are an error.
+func parseRequest(body []byte) (request, error) {
+	var raw struct {
+		Intent *string         `json:"intent"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := decodeJSON(body, &raw); err != nil {
+		return request{}, err
+	}
+	if raw.Intent == nil || *raw.Intent == "" {
+		return request{}, errors.New(`"intent" is required`)
+	}
+	if len(*raw.Intent) > maxIntent {
+		return request{}, fmt.Errorf(`"intent" longer than %d bytes`, maxIntent)
+	}
+	out := request{Intent: *raw.Intent}
+	if d := bytes.TrimSpace(raw.Data); len(d) > 0 && !bytes.Equal(d, []byte("null")) {
+		out.Data = d
+	}
+	return out, nil
+}
+
+// decodeJSON decodes exactly one JSON value into v; numbers stay
+// json.Number.
+func decodeJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("empty body")
+		}
+		return fmt.Errorf("bad JSON: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("bad JSON: data after the value")
+	}
+	return nil
+}
+
+// decodeData decodes an intent's data into v, which must be a pointer to
+// a struct. Absent or null data leaves v as it is (every field at its
+// default); anything but an object is an error. Fields sent as null keep
+// their defaults too (encoding/json leaves them alone).
+func decodeData(data json.RawMessage, v any) error {
+	if data == nil {
+		return nil
+	}
+	if data[0] != '{' {
+		return errors.New(`"data" must be an object`)
+	}
+	if err := decodeJSON(data, v); err != nil {
+		return fmt.Errorf(`"data": %v`, err)
+	}
+	return nil
+}
