@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -84,32 +85,8 @@ func BenchmarkGetState(b *testing.B) {
 		}
 		return s, dids
 	}
-	b.Run("serial", func(b *testing.B) {
-		s, dids := setup(b)
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			if _, err := s.GetState(b.Context(), dids[i%len(dids)]); err != nil {
-				b.Fatal(err)
-			}
-			i++
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		s, dids := setup(b)
-		var next atomic.Int64
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				i := next.Add(1)
-				if _, err := s.GetState(b.Context(), dids[int(i)%len(dids)]); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	})
+	benchLookups(b, setup,
+		func(s *Store, ctx context.Context, key string) error { _, err := s.GetState(ctx, key); return err })
 }
 
 // benchTokens is how many live tokens BenchmarkGetToken looks up among.
@@ -159,26 +136,33 @@ func BenchmarkGetToken(b *testing.B) {
 		}
 		return s, hashes
 	}
+	benchLookups(b, setup,
+		func(s *Store, ctx context.Context, key string) error { _, err := s.GetToken(ctx, key); return err })
+}
+
+// benchLookups runs a keyed read serially and from parallel goroutines, on
+// a store and keys that setup prepares for each run.
+func benchLookups(b *testing.B, setup func(*testing.B) (*Store, []string), get func(*Store, context.Context, string) error) {
 	b.Run("serial", func(b *testing.B) {
-		s, hashes := setup(b)
+		s, keys := setup(b)
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
-			if _, err := s.GetToken(b.Context(), hashes[i%len(hashes)]); err != nil {
+			if err := get(s, b.Context(), keys[i%len(keys)]); err != nil {
 				b.Fatal(err)
 			}
 			i++
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
-		s, hashes := setup(b)
+		s, keys := setup(b)
 		var next atomic.Int64
 		b.ReportAllocs()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				i := next.Add(1)
-				if _, err := s.GetToken(b.Context(), hashes[int(i)%len(hashes)]); err != nil {
+				if err := get(s, b.Context(), keys[int(i)%len(keys)]); err != nil {
 					b.Error(err)
 					return
 				}
