@@ -83,15 +83,30 @@ type Partner struct {
 	Suspended       bool       `json:"suspended"`
 	SuspendedReason string     `json:"suspended_reason"`
 	SuspendedAt     *time.Time `json:"suspended_at"`
+	UserAppID       string     `json:"user_app_id"`
+	Push            PushHealth `json:"push"`
 	CreatedAt       time.Time  `json:"created_at"`
+}
+
+// PushHealth is how a partner's pushes fare.
+type PushHealth struct {
+	State       string     `json:"state"` // active, warned, suspended
+	Pending     int64      `json:"pending"`
+	Delivered   int64      `json:"delivered"`
+	Attempts5m  int        `json:"attempts_5m"`
+	Failed5m    int        `json:"failed_5m"`
+	WarnedAt    *time.Time `json:"warned_at"`
+	SuspendedAt *time.Time `json:"suspended_at"`
+	LastError   string     `json:"last_error"`
 }
 
 // PartnerSettings are what an operator sets on a partner. PushURL empty
 // means no push.
 type PartnerSettings struct {
-	Name     string `json:"name"`
-	PushURL  string `json:"push_url"`
-	PushSign bool   `json:"push_sign"`
+	Name      string `json:"name"`
+	PushURL   string `json:"push_url"`
+	PushSign  bool   `json:"push_sign"`
+	UserAppID string `json:"user_app_id"`
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out any) error {
@@ -255,4 +270,44 @@ func (c *Client) Write(ctx context.Context, did string, attrs map[string]any) er
 // Read asks an online device to report its datapoints.
 func (c *Client) Read(ctx context.Context, did string) error {
 	return c.do(ctx, http.MethodPost, "/admin/v1/devices/"+url.PathEscape(did)+"/control", jsonBody(map[string]any{"read": true}), nil)
+}
+
+// ResumePartnerPushes re-enables a partner's pushes after the failure rule
+// suspended them.
+func (c *Client) ResumePartnerPushes(ctx context.Context, appID string) (Partner, error) {
+	var p Partner
+	return p, c.do(ctx, http.MethodPost, "/admin/v1/partners/"+url.PathEscape(appID)+"/push/enable", nil, &p)
+}
+
+// FailedPush is a push that failed at least once.
+type FailedPush struct {
+	MsgID     string     `json:"msg_id"`
+	CreatedAt time.Time  `json:"created_at"`
+	FailedAt  *time.Time `json:"failed_at"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error"`
+	State     string     `json:"state"`
+	NextAt    *time.Time `json:"next_at"`
+	Body      string     `json:"body"`
+}
+
+// FailedPushes lists a partner's pushes that failed in the last 12 hours.
+func (c *Client) FailedPushes(ctx context.Context, appID string) ([]FailedPush, error) {
+	var r struct{ Pushes []FailedPush }
+	return r.Pushes, c.do(ctx, http.MethodGet, "/admin/v1/partners/"+url.PathEscape(appID)+"/pushes/failed", nil, &r)
+}
+
+// AuthCode is a pending config.auth.getAuthCode code.
+type AuthCode struct {
+	UID       string    `json:"uid"`
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// AuthCodes lists a partner's pending auth codes.
+func (c *Client) AuthCodes(ctx context.Context, appID string) ([]AuthCode, error) {
+	var r struct {
+		AuthCodes []AuthCode `json:"auth_codes"`
+	}
+	return r.AuthCodes, c.do(ctx, http.MethodGet, "/admin/v1/partners/"+url.PathEscape(appID)+"/auth-codes", nil, &r)
 }

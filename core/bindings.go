@@ -72,14 +72,22 @@ func (n *Node) bind(ctx context.Context, uid string, d store.Device, o BindOptio
 	if len(o.Remark) > 1024 || len(o.Alias) > 256 {
 		return store.Binding{}, errors.Join(ErrInvalidInput, errors.New("remark or dev_alias too long"))
 	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	pushes, err := n.outbox.forBinding(ctx, uid, d.DID, d.ProductKey, true, now)
+	if err != nil {
+		return store.Binding{}, err
+	}
 	b, created, err := n.store.Bind(ctx, store.Binding{
-		UID: uid, DID: d.DID, Remark: o.Remark, Alias: strings.TrimSpace(o.Alias),
-		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
-	})
+		UID: uid, DID: d.DID, Remark: o.Remark, Alias: strings.TrimSpace(o.Alias), CreatedAt: now,
+	}, pushes...)
+	if err != nil || !created {
+		n.outbox.release(pushes) // an existing binding enqueues nothing
+	}
 	if err != nil {
 		return store.Binding{}, err
 	}
 	if created {
+		n.outbox.committed(pushes)
 		n.publishJSON(ctx, SubjectUserBinding(uid), BindingEvent{UID: uid, DID: d.DID, Bind: true, At: b.CreatedAt})
 	}
 	return b, nil
@@ -88,12 +96,25 @@ func (n *Node) bind(ctx context.Context, uid string, d store.Device, o BindOptio
 // Unbind removes a user's binding; sessions of that user stop receiving the
 // device's events at once (they act on the BindingEvent).
 func (n *Node) Unbind(ctx context.Context, uid, did string) error {
-	if err := n.store.Unbind(ctx, uid, did); err != nil {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var productKey string
+	if d, err := n.store.GetDevice(ctx, did); err == nil {
+		productKey = d.ProductKey
+	}
+	pushes, err := n.outbox.forBinding(ctx, uid, did, productKey, false, now)
+	if err != nil {
+		return err
+	}
+	if err := n.store.Unbind(ctx, uid, did, pushes...); err != nil {
+		n.outbox.release(pushes)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrNotBound
 		}
 		return err
 	}
+	n.outbox.committed(pushes)
+	// The subscriptions made through this binding went with it.
+	n.outbox.reloadDevice(ctx, did)
 	n.publishJSON(ctx, SubjectUserBinding(uid), BindingEvent{UID: uid, DID: did, Bind: false, At: time.Now().UTC()})
 	return nil
 }

@@ -130,14 +130,32 @@ func (n *Node) DeleteDevice(ctx context.Context, did string) error {
 	if err != nil {
 		return err
 	}
-	if err := n.store.DeleteDevice(ctx, did); err != nil {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var pushes []store.Push
+	if len(bound) > 0 {
+		d, err := n.store.GetDevice(ctx, did)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		for _, b := range bound {
+			p, err := n.outbox.forBinding(ctx, b.UID, did, d.ProductKey, false, now)
+			if err != nil {
+				n.outbox.release(pushes)
+				return err
+			}
+			pushes = append(pushes, p...)
+		}
+	}
+	if err := n.store.DeleteDevice(ctx, did, pushes...); err != nil {
+		n.outbox.release(pushes)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrDeviceNotFound
 		}
 		return err
 	}
+	n.outbox.committed(pushes)
+	n.outbox.reloadDevice(ctx, did)
 	n.states.forget(did)
-	now := time.Now().UTC()
 	for _, b := range bound {
 		n.publishJSON(ctx, SubjectUserBinding(b.UID), BindingEvent{UID: b.UID, DID: did, Bind: false, At: now})
 	}
@@ -180,9 +198,15 @@ func (n *Node) DeviceOffline(ctx context.Context, d store.Device) error {
 }
 
 func (n *Node) setOnline(ctx context.Context, d store.Device, online bool) error {
-	now := time.Now().UTC()
-	if err := n.store.SetDeviceOnline(ctx, d.DID, online, now); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	pushes := n.outbox.forStatus(d.DID, d.ProductKey, online, now)
+	if err := n.store.SetDeviceOnline(ctx, d.DID, online, now, pushes...); err != nil {
+		n.outbox.release(pushes)
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	} else {
+		n.outbox.committed(pushes)
 	}
 	kind := EventOffline
 	if online {

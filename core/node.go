@@ -34,6 +34,12 @@ type Options struct {
 	// to the store in one batch (default 100ms). See states.go for why they
 	// are batched.
 	StateFlushInterval time.Duration
+	// PushBacklog bounds the pending pushes of one partner (default
+	// DefaultPushBacklog); past it new pushes for that partner are dropped
+	// and logged rather than filling the disk.
+	PushBacklog int64
+	// PushPolicy is the failure rule that suspends a partner's pushes.
+	PushPolicy PushPolicy
 }
 
 // Node is the core. Create it with New, call Start, and Close it last.
@@ -43,8 +49,10 @@ type Node struct {
 	presence Presence
 	log      *slog.Logger
 
-	schemas sync.Map // product key -> *datapoint.Schema (products are immutable)
-	states  *stateCache
+	schemas    sync.Map // product key -> *datapoint.Schema (products are immutable)
+	states     *stateCache
+	outbox     *outbox
+	pushHealth *pushHealthTracker
 
 	flushEvery time.Duration
 	tokenTTL   time.Duration
@@ -89,12 +97,19 @@ func New(o Options) (*Node, error) {
 		done:       make(chan struct{}),
 	}
 	n.states = newStateCache(n)
+	n.outbox = newOutbox(n, o.PushBacklog)
+	n.pushHealth = newPushHealth(n, o.PushPolicy)
 	return n, nil
 }
 
-// Start runs the background state writer.
-func (n *Node) Start() {
+// Start loads what the outbox keeps in memory and runs the background
+// state writer.
+func (n *Node) Start(ctx context.Context) error {
+	if err := n.outbox.load(ctx); err != nil {
+		return fmt.Errorf("core: load outbox: %w", err)
+	}
 	go n.flushLoop()
+	return nil
 }
 
 // Close stops the state writer after a final flush, so every state the node

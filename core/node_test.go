@@ -25,7 +25,9 @@ func newNode(t *testing.T, ttl time.Duration) (*core.Node, store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Start()
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		_ = n.Close(context.Background())
 		_ = b.Close()

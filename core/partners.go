@@ -20,12 +20,23 @@ const maxPushURL = 2048
 // (clients show it as K.<digits>; notes aqara.md §1.2).
 func NewKeyID() string { return "K." + NewKey()[:16] }
 
+// PartnerSettings are what an operator sets on a partner.
+type PartnerSettings struct {
+	Name string
+	// PushURL may be empty: no pushes until one is set.
+	PushURL string
+	// PushSign signs pushes with the push appkey and appSecret.
+	PushSign bool
+	// UserAppID is the Gizwits app whose users are the partner's accounts;
+	// empty until set (the auth intents then answer "not activated").
+	UserAppID string
+}
+
 // CreatePartner stores a new Aqara-style partner with a fresh appId, Keyid
 // and appKey (request signing) and a fresh push appkey and appSecret (push
-// signing, used only when pushSign is on). pushURL may be empty: no pushes
-// until one is set.
-func (n *Node) CreatePartner(ctx context.Context, name, pushURL string, pushSign bool) (store.Partner, error) {
-	name, pushURL, err := checkPartner(name, pushURL)
+// signing, used only when PushSign is on).
+func (n *Node) CreatePartner(ctx context.Context, s PartnerSettings) (store.Partner, error) {
+	s, err := n.checkPartner(ctx, s)
 	if err != nil {
 		return store.Partner{}, err
 	}
@@ -33,9 +44,10 @@ func (n *Node) CreatePartner(ctx context.Context, name, pushURL string, pushSign
 		AppID:         NewKey(),
 		KeyID:         NewKeyID(),
 		AppKey:        NewKey(),
-		Name:          name,
-		PushURL:       pushURL,
-		PushSign:      pushSign,
+		Name:          s.Name,
+		PushURL:       s.PushURL,
+		PushSign:      s.PushSign,
+		UserAppID:     s.UserAppID,
 		PushAppKey:    NewKey(),
 		PushAppSecret: NewKey(),
 		CreatedAt:     time.Now().UTC().Truncate(time.Millisecond),
@@ -46,6 +58,7 @@ func (n *Node) CreatePartner(ctx context.Context, name, pushURL string, pushSign
 		}
 		return store.Partner{}, err
 	}
+	n.outbox.setPartner(p)
 	return p, nil
 }
 
@@ -63,22 +76,26 @@ func (n *Node) Partners(ctx context.Context) ([]store.Partner, error) {
 	return n.store.ListPartners(ctx)
 }
 
-// UpdatePartner sets a partner's name, push URL and push signing (all
-// three: a full replacement) and returns the result; ErrPartnerNotFound if
-// absent. Keys and suspension are unchanged.
-func (n *Node) UpdatePartner(ctx context.Context, appID, name, pushURL string, pushSign bool) (store.Partner, error) {
-	name, pushURL, err := checkPartner(name, pushURL)
+// UpdatePartner replaces a partner's settings (all of them) and returns the
+// result; ErrPartnerNotFound if absent. Keys and suspension are unchanged.
+func (n *Node) UpdatePartner(ctx context.Context, appID string, s PartnerSettings) (store.Partner, error) {
+	s, err := n.checkPartner(ctx, s)
 	if err != nil {
 		return store.Partner{}, err
 	}
-	err = n.store.UpdatePartner(ctx, store.Partner{AppID: appID, Name: name, PushURL: pushURL, PushSign: pushSign})
+	err = n.store.UpdatePartner(ctx, store.Partner{AppID: appID, Name: s.Name, PushURL: s.PushURL, PushSign: s.PushSign, UserAppID: s.UserAppID})
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Partner{}, ErrPartnerNotFound
 	}
 	if err != nil {
 		return store.Partner{}, err
 	}
-	return n.Partner(ctx, appID)
+	p, err := n.Partner(ctx, appID)
+	if err == nil {
+		n.outbox.setPartner(p)
+		n.partnerChanged(appID)
+	}
+	return p, err
 }
 
 // SetPartnerSuspended stops pushes to a partner, recording why and when, or
@@ -96,12 +113,61 @@ func (n *Node) SetPartnerSuspended(ctx context.Context, appID string, suspended 
 	if err != nil {
 		return store.Partner{}, err
 	}
+	n.partnerChanged(appID)
 	return n.Partner(ctx, appID)
 }
 
-// checkPartner validates and normalises a partner's name and push URL: the
+// SetPartnerPushSuspended stops (or, with suspended false, resumes) the
+// pushes of a partner only, as the failure rule of the push deliverer
+// does; ErrPartnerNotFound if absent. Pending pushes stay queued.
+func (n *Node) SetPartnerPushSuspended(ctx context.Context, appID string, suspended bool, reason string) (store.Partner, error) {
+	err := n.store.SetPartnerPushSuspended(ctx, appID, suspended, reason, time.Now().UTC().Truncate(time.Millisecond))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Partner{}, ErrPartnerNotFound
+	}
+	if err != nil {
+		return store.Partner{}, err
+	}
+	n.partnerChanged(appID)
+	return n.Partner(ctx, appID)
+}
+
+// OnPartnerChanged registers f to be called after a partner's settings or
+// suspension changed. f must not block.
+func (n *Node) OnPartnerChanged(f func(appID string)) {
+	n.outbox.mu.Lock()
+	n.outbox.changed = append(n.outbox.changed, f)
+	n.outbox.mu.Unlock()
+}
+
+func (n *Node) partnerChanged(appID string) {
+	n.outbox.mu.RLock()
+	fs := n.outbox.changed
+	n.outbox.mu.RUnlock()
+	for _, f := range fs {
+		f(appID)
+	}
+}
+
+// checkPartner validates and normalises partner settings: the user app
+// exists if set (ErrAppNotFound otherwise), and see checkNameURL.
+func (n *Node) checkPartner(ctx context.Context, s PartnerSettings) (PartnerSettings, error) {
+	var err error
+	if s.Name, s.PushURL, err = checkNameURL(s.Name, s.PushURL); err != nil {
+		return s, err
+	}
+	s.UserAppID = strings.TrimSpace(s.UserAppID)
+	if s.UserAppID != "" {
+		if _, err := n.App(ctx, s.UserAppID); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// checkNameURL validates and normalises a partner's name and push URL: the
 // URL is empty (no push) or an absolute http or https URL with a host.
-func checkPartner(name, pushURL string) (string, string, error) {
+func checkNameURL(name, pushURL string) (string, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
 		return "", "", errors.Join(ErrInvalidInput, errors.New("name must be 1 to 200 characters"))

@@ -17,7 +17,7 @@ var (
 func TestCreatePartner(t *testing.T) {
 	ctx := context.Background()
 	n, _ := newNode(t, 0)
-	p, err := n.CreatePartner(ctx, "  acme  ", "https://acme.example/aqara/push", true)
+	p, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "  acme  ", PushURL: "https://acme.example/aqara/push", PushSign: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestCreatePartner(t *testing.T) {
 	}
 
 	// No push URL yet is fine; a second partner gets different keys.
-	q, err := n.CreatePartner(ctx, "beta", "", false)
+	q, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "beta", PushURL: "", PushSign: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestCreatePartnerInvalid(t *testing.T) {
 		{"x", "https://a.example/push#frag"},
 		{"x", "http://a b.example/"},
 	} {
-		if _, err := n.CreatePartner(ctx, c.name, c.url, false); !errors.Is(err, core.ErrInvalidInput) {
+		if _, err := n.CreatePartner(ctx, core.PartnerSettings{Name: c.name, PushURL: c.url, PushSign: false}); !errors.Is(err, core.ErrInvalidInput) {
 			t.Errorf("CreatePartner(%q, %q) = %v, want ErrInvalidInput", c.name, c.url, err)
 		}
 	}
@@ -78,7 +78,7 @@ func TestCreatePartnerInvalid(t *testing.T) {
 		t.Errorf("invalid partners were stored: %v", ps)
 	}
 	for _, u := range []string{"http://127.0.0.1:9000/push", "HTTPS://A.example/p?q=1"} {
-		if _, err := n.CreatePartner(ctx, "ok", u, false); err != nil {
+		if _, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "ok", PushURL: u, PushSign: false}); err != nil {
 			t.Errorf("CreatePartner(%q) = %v", u, err)
 		}
 	}
@@ -87,11 +87,11 @@ func TestCreatePartnerInvalid(t *testing.T) {
 func TestUpdatePartner(t *testing.T) {
 	ctx := context.Background()
 	n, _ := newNode(t, 0)
-	p, err := n.CreatePartner(ctx, "acme", "", false)
+	p, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "acme", PushURL: "", PushSign: false})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := n.UpdatePartner(ctx, p.AppID, "acme 2", "http://push.example/in", true)
+	u, err := n.UpdatePartner(ctx, p.AppID, core.PartnerSettings{Name: "acme 2", PushURL: "http://push.example/in", PushSign: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,10 +100,10 @@ func TestUpdatePartner(t *testing.T) {
 	if u != want {
 		t.Errorf("updated = %+v, want %+v", u, want)
 	}
-	if _, err := n.UpdatePartner(ctx, p.AppID, "acme", "nope", false); !errors.Is(err, core.ErrInvalidInput) {
+	if _, err := n.UpdatePartner(ctx, p.AppID, core.PartnerSettings{Name: "acme", PushURL: "nope", PushSign: false}); !errors.Is(err, core.ErrInvalidInput) {
 		t.Errorf("UpdatePartner(bad url) = %v, want ErrInvalidInput", err)
 	}
-	if _, err := n.UpdatePartner(ctx, "ffffffffffffffffffffffffffffffff", "x", "", false); !errors.Is(err, core.ErrPartnerNotFound) {
+	if _, err := n.UpdatePartner(ctx, "ffffffffffffffffffffffffffffffff", core.PartnerSettings{Name: "x", PushURL: "", PushSign: false}); !errors.Is(err, core.ErrPartnerNotFound) {
 		t.Errorf("UpdatePartner(missing) = %v, want ErrPartnerNotFound", err)
 	}
 }
@@ -111,7 +111,7 @@ func TestUpdatePartner(t *testing.T) {
 func TestSetPartnerSuspended(t *testing.T) {
 	ctx := context.Background()
 	n, _ := newNode(t, 0)
-	p, err := n.CreatePartner(ctx, "acme", "https://acme.example/push", false)
+	p, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "acme", PushURL: "https://acme.example/push", PushSign: false})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,11 +24,26 @@ import (
 //
 // Why merged: var_len devices report only the datapoints that changed, so
 // the latest state is the previous one with this report laid over it.
+//
+// Pushes caused by reports ride in the same flush transaction as the states
+// (store.Push): a report's pushes are on disk exactly when its state is.
+// A caller that must not answer before that (a QoS 1 PUBLISH) waits with
+// sync, which asks for a flush at once; concurrent waiters share it (group
+// commit).
 type stateCache struct {
-	n  *Node
-	mu sync.Mutex
-	m  map[string]*deviceState
+	n       *Node
+	mu      sync.Mutex
+	m       map[string]*deviceState
+	pushes  []store.Push    // report pushes waiting for the next flush
+	next    chan struct{}   // closed when the next flush to start commits
+	stalled []chan struct{} // waiters of flushes that failed, retried
+	kick    chan struct{}   // asks the flush loop to flush now
+	writeMu sync.Mutex      // one flush at a time, so flushes commit in order
 }
+
+// kickPushes is how many pending report pushes make the flush loop write
+// before its interval ends.
+const kickPushes = 10_000
 
 type deviceState struct {
 	schema *datapoint.Schema
@@ -37,11 +53,13 @@ type deviceState struct {
 }
 
 func newStateCache(n *Node) *stateCache {
-	return &stateCache{n: n, m: make(map[string]*deviceState)}
+	return &stateCache{n: n, m: make(map[string]*deviceState), next: make(chan struct{}), kick: make(chan struct{}, 1)}
 }
 
-// merge lays a decoded report over the device's latest state.
-func (c *stateCache) merge(ctx context.Context, did string, s *datapoint.Schema, msg *datapoint.Message, at time.Time) {
+// merge lays a decoded report over the device's latest state. With
+// changes, it returns the shown values of the datapoints whose value the
+// report changed (or gave for the first time), by name.
+func (c *stateCache) merge(ctx context.Context, did string, s *datapoint.Schema, msg *datapoint.Message, at time.Time, changes bool) map[string]json.RawMessage {
 	c.mu.Lock()
 	st := c.m[did]
 	c.mu.Unlock()
@@ -50,11 +68,19 @@ func (c *stateCache) merge(ctx context.Context, did string, s *datapoint.Schema,
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var changed map[string]json.RawMessage
 	for i, present := range msg.Present {
 		if !present {
 			continue
 		}
 		v := msg.Values[i]
+		if changes && (!st.msg.Present[i] || st.msg.Values[i].Raw != v.Raw || !bytes.Equal(st.msg.Values[i].Bytes, v.Bytes)) {
+			if changed == nil {
+				changed = map[string]json.RawMessage{}
+			}
+			shown, _ := json.Marshal(s.Shown(i, v)) // numbers, bools, strings: cannot fail
+			changed[s.Field(i).Name] = shown
+		}
 		// The decoded bytes alias the frame; the cache must own its copy.
 		v.Bytes = append(st.msg.Values[i].Bytes[:0], v.Bytes...)
 		st.msg.Values[i] = v
@@ -63,6 +89,42 @@ func (c *stateCache) merge(ctx context.Context, did string, s *datapoint.Schema,
 	st.dirty = true
 	st.at = at
 	c.m[did] = st
+	return changed
+}
+
+// addPushes queues report pushes for the next flush.
+func (c *stateCache) addPushes(pushes []store.Push) {
+	if len(pushes) == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.pushes = append(c.pushes, pushes...)
+	many := len(c.pushes) >= kickPushes
+	c.mu.Unlock()
+	if many {
+		c.requestFlush()
+	}
+}
+
+func (c *stateCache) requestFlush() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// sync returns once everything merged before the call is on disk.
+func (c *stateCache) sync(ctx context.Context) error {
+	c.mu.Lock()
+	ch := c.next
+	c.mu.Unlock()
+	c.requestFlush()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // load reads the stored state of a device into a fresh cache entry, so a
@@ -101,13 +163,11 @@ func (c *stateCache) get(did string) (attrs []byte, at time.Time, ok bool) {
 	return st.schema.AppendJSON(nil, st.msg), st.at, true
 }
 
-// collect takes the dirty entries (all, or only did's) as store rows.
-func (c *stateCache) collect(only string) []store.State {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// collectLocked takes the dirty entries as store rows; c.mu is held.
+func (c *stateCache) collectLocked() []store.State {
 	var out []store.State
 	for did, st := range c.m {
-		if !st.dirty || (only != "" && did != only) {
+		if !st.dirty {
 			continue
 		}
 		out = append(out, store.State{DID: did, Attrs: st.schema.AppendJSON(nil, st.msg), UpdatedAt: st.at})
@@ -116,34 +176,50 @@ func (c *stateCache) collect(only string) []store.State {
 	return out
 }
 
-// markDirty puts rows whose write failed back in line for the next flush.
-func (c *stateCache) markDirty(rows []store.State) {
+// flush writes every dirty state and every queued push in one transaction,
+// then wakes the waiters of this flush (and of failed ones before it, whose
+// rows it carried again).
+func (c *stateCache) flush(ctx context.Context) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, r := range rows {
-		if st := c.m[r.DID]; st != nil {
-			st.dirty = true
+	done := c.next
+	c.next = make(chan struct{})
+	rows := c.collectLocked()
+	pushes := c.pushes
+	c.pushes = nil
+	c.mu.Unlock()
+
+	if len(rows) > 0 || len(pushes) > 0 {
+		if err := c.n.store.PutStates(ctx, rows, pushes...); err != nil {
+			c.mu.Lock()
+			for _, r := range rows {
+				if st := c.m[r.DID]; st != nil {
+					st.dirty = true
+				}
+			}
+			c.pushes = append(pushes, c.pushes...)
+			c.stalled = append(c.stalled, done)
+			c.mu.Unlock()
+			return err
 		}
 	}
-}
-
-func (c *stateCache) write(ctx context.Context, rows []store.State) error {
-	if len(rows) == 0 {
-		return nil
+	c.mu.Lock()
+	stalled := c.stalled
+	c.stalled = nil
+	c.mu.Unlock()
+	for _, ch := range stalled {
+		close(ch)
 	}
-	if err := c.n.store.PutStates(ctx, rows); err != nil {
-		c.markDirty(rows)
-		return err
-	}
+	close(done)
+	c.n.outbox.committed(pushes)
 	return nil
 }
 
-// flush writes every dirty state in one batch.
-func (c *stateCache) flush(ctx context.Context) error { return c.write(ctx, c.collect("")) }
-
-// release writes one device's state if dirty and drops it from the cache.
+// release writes what is pending (the device's state among it) and drops
+// the device from the cache.
 func (c *stateCache) release(ctx context.Context, did string) {
-	if err := c.write(ctx, c.collect(did)); err != nil {
+	if err := c.flush(ctx); err != nil {
 		c.n.log.Warn("write device state", "did", did, "err", err)
 		return // keep it cached; the flush loop retries
 	}
@@ -166,12 +242,13 @@ func (n *Node) flushLoop() {
 		case <-n.stop:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := n.states.flush(ctx); err != nil {
-				n.log.Warn("flush device states", "err", err)
-			}
-			cancel()
+		case <-n.states.kick:
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := n.states.flush(ctx); err != nil {
+			n.log.Warn("flush device states", "err", err)
+		}
+		cancel()
 	}
 }
 

@@ -91,6 +91,14 @@ func (n *Node) decodeStatus(ctx context.Context, d store.Device, f p0.Frame, ev 
 	default:
 		ev.Kind = EventReport
 	}
-	n.states.merge(ctx, d.DID, schema, msg, ev.At)
+	subscribed := n.outbox.subscribed(d.DID)
+	if changed := n.states.merge(ctx, d.DID, schema, msg, ev.At, subscribed); len(changed) > 0 {
+		n.states.addPushes(n.outbox.forReport(d.DID, d.ProductKey, changed, ev.At))
+	}
 	return nil
 }
+
+// WaitStored returns once every report handled before the call, and the
+// pushes it caused, is on disk. The MQTT gateway calls it before it
+// acknowledges a QoS 1 PUBLISH.
+func (n *Node) WaitStored(ctx context.Context) error { return n.states.sync(ctx) }

@@ -19,6 +19,9 @@ type Metrics struct {
 	DecodeErrors *prometheus.CounterVec
 	// QueueDrops counts messages dropped because a bounded queue was full.
 	QueueDrops *prometheus.CounterVec
+	// PushAttempts counts partner push attempts by result ("delivered",
+	// "failed", "dead": given up after the retry horizon).
+	PushAttempts *prometheus.CounterVec
 }
 
 // New creates and registers the collectors, plus the Go runtime and process
@@ -42,8 +45,12 @@ func New() *Metrics {
 			Namespace: "switchboard", Name: "queue_drops_total",
 			Help: "Messages dropped because a bounded queue was full.",
 		}, []string{"adapter"}),
+		PushAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "switchboard", Name: "push_attempts_total",
+			Help: "Partner push attempts by result (delivered, failed, dead).",
+		}, []string{"result"}),
 	}
-	m.Registry.MustRegister(m.Connections, m.Messages, m.DecodeErrors, m.QueueDrops,
+	m.Registry.MustRegister(m.Connections, m.Messages, m.DecodeErrors, m.QueueDrops, m.PushAttempts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

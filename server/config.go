@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/adapter/aqara"
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
+	"github.com/switchboard-iot/switchboard/core"
 )
 
 // Config is everything a node needs. Zero values take the defaults of
@@ -37,6 +39,10 @@ type Config struct {
 	TokenTTL time.Duration
 	// MQTTLimits bound each device connection.
 	MQTTLimits mqttgw.Limits
+	// Push tunes partner push delivery (timeouts, back-off, horizon);
+	// PushPolicy the failure rule that suspends a partner's pushes.
+	Push       aqara.PushOptions
+	PushPolicy core.PushPolicy
 	Logger     *slog.Logger
 }
 

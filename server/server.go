@@ -49,6 +49,7 @@ type Server struct {
 	node    *core.Node
 	gateway *mqttgw.Gateway
 	ws      *gizws.Server
+	pusher  *aqara.Pusher
 	http    *http.Server
 	httpLn  net.Listener
 
@@ -96,11 +97,15 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Help: "Bus messages dropped because a subscriber's queue was full.",
 	}, func() float64 { return float64(s.bus.Dropped()) }))
 
-	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL}); err != nil {
+	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, PushPolicy: cfg.PushPolicy}); err != nil {
 		mqttLn.Close()
 		return nil, err
 	}
-	s.node.Start()
+	if err = s.node.Start(ctx); err != nil {
+		s.node = nil // not started: nothing to close
+		mqttLn.Close()
+		return nil, err
+	}
 
 	if s.gateway, err = mqttgw.New(mqttLn, mqttgw.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, Limits: cfg.MQTTLimits}); err != nil {
 		mqttLn.Close()
@@ -172,7 +177,12 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	}
 	s.ws.Register(mux)
 
-	aqara.New(aqara.Options{Node: s.node, Logger: s.log, Metrics: s.metrics}).Register(mux)
+	partnerAPI := aqara.New(aqara.Options{Node: s.node, Logger: s.log, Metrics: s.metrics})
+	partnerAPI.Register(mux)
+	s.pusher = aqara.NewPusher(partnerAPI, s.cfg.Push)
+	if err := s.pusher.Start(context.Background()); err != nil {
+		return nil, err
+	}
 	return mux, nil
 }
 
@@ -208,6 +218,9 @@ func (s *Server) closeAll(ctx context.Context) error {
 	}
 	if s.ws != nil {
 		errs = append(errs, s.ws.Close())
+	}
+	if s.pusher != nil {
+		s.pusher.Close()
 	}
 	if s.gateway != nil {
 		errs = append(errs, s.gateway.Close())

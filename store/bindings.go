@@ -21,10 +21,13 @@ type Binding struct {
 type Bindings interface {
 	// Bind inserts b with the role it decides, or when (UID, DID) exists
 	// leaves it unchanged and returns it with created=false. ErrNotFound when
-	// the user or the device does not exist.
-	Bind(ctx context.Context, b Binding) (got Binding, created bool, err error)
-	// Unbind removes the binding; ErrNotFound if absent.
-	Unbind(ctx context.Context, uid, did string) error
+	// the user or the device does not exist. pushes are enqueued in the same
+	// transaction, only when the binding is created.
+	Bind(ctx context.Context, b Binding, pushes ...Push) (got Binding, created bool, err error)
+	// Unbind removes the binding (and so the subscriptions and placement
+	// made through it) and enqueues pushes, in one transaction; ErrNotFound
+	// if absent.
+	Unbind(ctx context.Context, uid, did string, pushes ...Push) error
 	// GetBinding returns one binding or ErrNotFound.
 	GetBinding(ctx context.Context, uid, did string) (Binding, error)
 	// UpdateBinding sets Remark, Alias and Label; ErrNotFound if absent.

@@ -43,10 +43,11 @@ type Devices interface {
 	ListDevices(ctx context.Context, f DeviceFilter) ([]Device, error)
 	// SetDeviceDisabled flags or unflags a device; ErrNotFound if absent.
 	SetDeviceDisabled(ctx context.Context, did string, disabled bool) error
-	// SetDeviceOnline records a connect or disconnect at the given time;
-	// ErrNotFound if absent.
-	SetDeviceOnline(ctx context.Context, did string, online bool, at time.Time) error
-	// DeleteDevice removes the device, its state and its bindings;
-	// ErrNotFound if absent.
-	DeleteDevice(ctx context.Context, did string) error
+	// SetDeviceOnline records a connect or disconnect at the given time and
+	// enqueues pushes, in one transaction; ErrNotFound (nothing written) if
+	// absent.
+	SetDeviceOnline(ctx context.Context, did string, online bool, at time.Time, pushes ...Push) error
+	// DeleteDevice removes the device, its state and its bindings, and
+	// enqueues pushes, in one transaction; ErrNotFound if absent.
+	DeleteDevice(ctx context.Context, did string, pushes ...Push) error
 }

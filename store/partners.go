@@ -25,12 +25,23 @@ type Partner struct {
 	PushAppKey    string // the public appkey header of a signed push
 	PushAppSecret string // push-signing secret, retrievable (see above)
 
-	// Suspended stops pushes, as Aqara does when more than 5 % of pushes in
-	// 5 minutes fail, until an operator re-enables the partner.
+	// UserAppID is the Gizwits application whose users are this partner's
+	// accounts (config.auth.*); "" until the operator sets it.
+	UserAppID string
+
+	// Suspended is the operator's switch: a suspended partner's calls are
+	// refused (403) and its pushes wait until it is re-enabled.
 	Suspended       bool
 	SuspendedReason string    // "" when not suspended
 	SuspendedAt     time.Time // zero when not suspended
-	CreatedAt       time.Time
+
+	// PushSuspended stops pushes only, as Aqara does when more than 5 % of
+	// pushes in 5 minutes fail; pushes keep queueing until an operator
+	// re-enables them.
+	PushSuspended       bool
+	PushSuspendedReason string
+	PushSuspendedAt     time.Time
+	CreatedAt           time.Time
 }
 
 // Partners stores partner applications.
@@ -41,11 +52,14 @@ type Partners interface {
 	GetPartner(ctx context.Context, appID string) (Partner, error)
 	// ListPartners returns every partner, oldest first.
 	ListPartners(ctx context.Context) ([]Partner, error)
-	// UpdatePartner replaces Name, PushURL and PushSign of the partner with
-	// p.AppID, leaving every other field alone; ErrNotFound if absent.
+	// UpdatePartner replaces Name, PushURL, PushSign and UserAppID of the
+	// partner with p.AppID, leaving every other field alone; ErrNotFound if
+	// absent.
 	UpdatePartner(ctx context.Context, p Partner) error
 	// SetPartnerSuspended suspends the partner (recording reason and at) or,
 	// with suspended false, re-enables it and clears reason and time;
 	// ErrNotFound if absent.
 	SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string, at time.Time) error
+	// SetPartnerPushSuspended does the same for pushes only.
+	SetPartnerPushSuspended(ctx context.Context, appID string, suspended bool, reason string, at time.Time) error
 }

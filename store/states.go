@@ -15,9 +15,10 @@ type State struct {
 
 // States stores the latest state per device.
 type States interface {
-	// PutStates upserts a batch of states in one transaction. A state whose
-	// device no longer exists is skipped without error.
-	PutStates(ctx context.Context, states []State) error
+	// PutStates upserts a batch of states, and enqueues pushes, in one
+	// transaction. A state whose device no longer exists is skipped without
+	// error (its pushes are still enqueued).
+	PutStates(ctx context.Context, states []State, pushes ...Push) error
 	// GetState returns the latest state of a device or ErrNotFound when
 	// nothing was ever stored for it.
 	GetState(ctx context.Context, did string) (State, error)

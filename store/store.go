@@ -30,5 +30,9 @@ type Store interface {
 	Tokens
 	Bindings
 	Partners
+	AqaraAccounts
+	AqaraPositions
+	Subscriptions
+	Outbox
 	io.Closer
 }

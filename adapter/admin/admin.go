@@ -68,6 +68,9 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("PUT /admin/v1/partners/{appid}", a.updatePartner)
 	route("POST /admin/v1/partners/{appid}/disable", a.setPartnerSuspended(true))
 	route("POST /admin/v1/partners/{appid}/enable", a.setPartnerSuspended(false))
+	route("POST /admin/v1/partners/{appid}/push/enable", a.resumePushes)
+	route("GET /admin/v1/partners/{appid}/pushes/failed", a.failedPushes)
+	route("GET /admin/v1/partners/{appid}/auth-codes", a.authCodes)
 	// Anything else under /admin/ is a JSON 404, not the mux's text one.
 	route("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such admin endpoint: "+r.Method+" "+r.URL.Path)
@@ -122,6 +125,8 @@ func (a *API) coreError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "partner_not_found", "no such partner")
 	case errors.Is(err, core.ErrProductNotFound):
 		writeError(w, http.StatusNotFound, "product_not_found", "no such product")
+	case errors.Is(err, core.ErrAppNotFound):
+		writeError(w, http.StatusBadRequest, "app_not_found", "no such application")
 	case errors.Is(err, core.ErrInvalidSchema):
 		writeError(w, http.StatusUnprocessableEntity, "invalid_schema", err.Error())
 	case errors.Is(err, core.ErrInvalidInput):

@@ -259,9 +259,14 @@ func numbersToFloat(m map[string]any) map[string]any {
 
 // partnerRequest is the body of POST and PUT /admin/v1/partners[/{appid}].
 type partnerRequest struct {
-	Name     string `json:"name"`
-	PushURL  string `json:"push_url"`
-	PushSign bool   `json:"push_sign"`
+	Name      string `json:"name"`
+	PushURL   string `json:"push_url"`
+	PushSign  bool   `json:"push_sign"`
+	UserAppID string `json:"user_app_id"`
+}
+
+func (r partnerRequest) settings() core.PartnerSettings {
+	return core.PartnerSettings{Name: r.Name, PushURL: r.PushURL, PushSign: r.PushSign, UserAppID: r.UserAppID}
 }
 
 func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
@@ -269,13 +274,13 @@ func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.node.CreatePartner(r.Context(), req.Name, req.PushURL, req.PushSign)
+	p, err := a.node.CreatePartner(r.Context(), req.settings())
 	if err != nil {
 		a.coreError(w, err)
 		return
 	}
 	a.log.Info("partner created", "app_id", p.AppID, "name", p.Name, "push_url", p.PushURL, "push_sign", p.PushSign)
-	writeJSON(w, http.StatusCreated, viewPartner(p))
+	writeJSON(w, http.StatusCreated, a.viewPartner(r.Context(), p))
 }
 
 func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
@@ -286,7 +291,7 @@ func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]partnerView, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, viewPartner(p))
+		out = append(out, a.viewPartner(r.Context(), p))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"partners": out})
 }
@@ -297,23 +302,23 @@ func (a *API) getPartner(w http.ResponseWriter, r *http.Request) {
 		a.coreError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewPartner(p))
+	writeJSON(w, http.StatusOK, a.viewPartner(r.Context(), p))
 }
 
-// updatePartner replaces name, push_url and push_sign (all three; an absent
-// push_url means no push, an absent push_sign means unsigned).
+// updatePartner replaces name, push_url, push_sign and user_app_id (all of
+// them; an absent push_url means no push, an absent push_sign unsigned).
 func (a *API) updatePartner(w http.ResponseWriter, r *http.Request) {
 	var req partnerRequest
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.node.UpdatePartner(r.Context(), r.PathValue("appid"), req.Name, req.PushURL, req.PushSign)
+	p, err := a.node.UpdatePartner(r.Context(), r.PathValue("appid"), req.settings())
 	if err != nil {
 		a.coreError(w, err)
 		return
 	}
 	a.log.Info("partner updated", "app_id", p.AppID, "name", p.Name, "push_url", p.PushURL, "push_sign", p.PushSign)
-	writeJSON(w, http.StatusOK, viewPartner(p))
+	writeJSON(w, http.StatusOK, a.viewPartner(r.Context(), p))
 }
 
 // setPartnerSuspended serves /disable (optional body {"reason": "..."}) and
@@ -343,6 +348,6 @@ func (a *API) setPartnerSuspended(suspended bool) http.HandlerFunc {
 			return
 		}
 		a.log.Info("partner suspension set", "app_id", p.AppID, "suspended", p.Suspended, "reason", p.SuspendedReason)
-		writeJSON(w, http.StatusOK, viewPartner(p))
+		writeJSON(w, http.StatusOK, a.viewPartner(r.Context(), p))
 	}
 }

@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -52,16 +54,38 @@ type partnerView struct {
 	Suspended       bool       `json:"suspended"`
 	SuspendedReason string     `json:"suspended_reason"`
 	SuspendedAt     *time.Time `json:"suspended_at"`
+	UserAppID       string     `json:"user_app_id"`
+	Push            pushView   `json:"push"`
 	CreatedAt       time.Time  `json:"created_at"`
 }
 
-func viewPartner(p store.Partner) partnerView {
-	return partnerView{
+// pushView is a partner's push health (core.PushHealth).
+type pushView struct {
+	State       string     `json:"state"` // active, warned, suspended
+	Pending     int64      `json:"pending"`
+	Delivered   int64      `json:"delivered"`   // since this node started
+	Attempts5m  int        `json:"attempts_5m"` // in the failure window
+	Failed5m    int        `json:"failed_5m"`
+	WarnedAt    *time.Time `json:"warned_at"`
+	SuspendedAt *time.Time `json:"suspended_at"`
+	LastError   string     `json:"last_error"`
+}
+
+func (a *API) viewPartner(ctx context.Context, p store.Partner) partnerView {
+	v := partnerView{
 		AppID: p.AppID, KeyID: p.KeyID, AppKey: p.AppKey, Name: p.Name,
 		PushURL: p.PushURL, PushSign: p.PushSign, PushAppKey: p.PushAppKey, PushAppSecret: p.PushAppSecret,
 		Suspended: p.Suspended, SuspendedReason: p.SuspendedReason, SuspendedAt: optionalTime(p.SuspendedAt),
-		CreatedAt: p.CreatedAt,
+		UserAppID: p.UserAppID, CreatedAt: p.CreatedAt,
 	}
+	h, err := a.node.PartnerPushHealth(ctx, p.AppID)
+	if err != nil {
+		a.log.Warn("push health", "app_id", p.AppID, "err", err)
+		h.State = core.PushActive
+	}
+	v.Push = pushView{State: h.State, Pending: h.Pending, Delivered: h.Delivered, Attempts5m: h.Attempts,
+		Failed5m: h.Failed, WarnedAt: optionalTime(h.WarnedAt), SuspendedAt: optionalTime(h.SuspendedAt), LastError: h.LastError}
+	return v
 }
 
 type deviceView struct {

@@ -47,9 +47,11 @@ type API struct {
 	node    *core.Node
 	log     *slog.Logger
 	metrics metrics.Adapter
-	now     func() time.Time
-	replay  *replayCache
-	intents map[string]intent
+	// metricsSet is the whole set, for the pusher's series.
+	metricsSet *metrics.Metrics
+	now        func() time.Time
+	replay     *replayCache
+	intents    map[string]intent
 }
 
 // New returns the API with an empty replay cache.
@@ -64,12 +66,13 @@ func New(o Options) *API {
 		o.Now = time.Now
 	}
 	return &API{
-		node:    o.Node,
-		log:     o.Logger.With("adapter", "aqara"),
-		metrics: o.Metrics.Adapter("aqara"),
-		now:     o.Now,
-		replay:  newReplayCache(2*Window, replayEntries),
-		intents: intentTable(),
+		node:       o.Node,
+		log:        o.Logger.With("adapter", "aqara"),
+		metrics:    o.Metrics.Adapter("aqara"),
+		metricsSet: o.Metrics,
+		now:        o.Now,
+		replay:     newReplayCache(2*Window, replayEntries),
+		intents:    intentTable(),
 	}
 }
 
@@ -84,6 +87,7 @@ type call struct {
 	reqID       string
 	partner     store.Partner
 	accessToken string // Accesstoken header, "" when absent
+	uid         string // the account the token is for (intents with needsToken)
 	data        []byte // intent data; nil when absent or null
 }
 
@@ -134,10 +138,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 			fail(CodeTokenAbsent, "this intent needs the Accesstoken header")
 			return
 		}
-		if c, details := a.checkAccessToken(r, cl); c != CodeSuccess {
+		uid, c, details := a.checkAccessToken(r, cl)
+		if c != CodeSuccess {
 			fail(c, details)
 			return
 		}
+		cl.uid = uid
 	}
 	res, c, details := in.h(a, r, cl)
 	if c == CodeInternal {

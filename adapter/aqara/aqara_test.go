@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/codec/aqarasign"
+	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/store"
 )
@@ -43,7 +44,7 @@ type client struct {
 func setup(t *testing.T) (*testserver.Server, *client) {
 	t.Helper()
 	srv := testserver.Start(t)
-	p, err := srv.Node().CreatePartner(context.Background(), "test partner", "", false)
+	p, err := srv.Node().CreatePartner(context.Background(), core.PartnerSettings{Name: "test partner", PushURL: "", PushSign: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,8 +267,9 @@ func TestBodyAndIntents(t *testing.T) {
 		{"intent null", "", `{"intent":null,"data":{}}`, 302, "Params error"},
 		{"intent not a string", "", `{"intent":7}`, 302, "Params error"},
 		{"oversize body", "", `{"intent":"config.app.tokenExpire","data":{"token":"` + strings.Repeat("x", 64<<10) + `"}}`, 302, "Params error"},
-		{"unknown intent", "", `{"intent":"query.device.info","data":{}}`, 306, "Request path not open"},
-		{"unknown intent null data", "", `{"intent":"query.device.info","data":{"dids":null,"pageNum":null}}`, 306, "Request path not open"},
+		{"unknown intent", "", `{"intent":"query.scene.listByPositionId","data":{}}`, 306, "Request path not open"},
+		{"unknown intent null data", "", `{"intent":"write.ota.upgrade","data":{"dids":null,"pageNum":null}}`, 306, "Request path not open"},
+		{"intent names are case-sensitive", "", `{"intent":"Query.Device.Info","data":{}}`, 306, "Request path not open"},
 		{"tokenExpire without token", "", `{"intent":"config.app.tokenExpire","data":{}}`, 302, "Params error"},
 		{"tokenExpire token null", "", `{"intent":"config.app.tokenExpire","data":{"token":null}}`, 302, "Params error"},
 		{"tokenExpire token number", "", `{"intent":"config.app.tokenExpire","data":{"token":5}}`, 302, "Params error"},
@@ -276,9 +278,9 @@ func TestBodyAndIntents(t *testing.T) {
 		{"tokenExpire null optional fields", "", `{"intent":"config.app.tokenExpire","data":{"token":"t","remark":null},"lang":null}`, 0, "Success"},
 		{"tokenExpire ignores Accesstoken", "stale-token", expireBody, 0, "Success"},
 		{"init without Accesstoken", "", `{"intent":"config.app.init","data":{}}`, 109, "Token is absence"},
-		{"init with unknown Accesstoken", "AT9xYz", `{"intent":"config.app.init","data":{}}`, 108, "Token has expired"},
-		{"init null data", "AT9xYz", `{"intent":"config.app.init","data":null}`, 108, "Token has expired"},
-		{"init no data", "AT9xYz", `{"intent":"config.app.init"}`, 108, "Token has expired"},
+		{"init with unknown Accesstoken", "AT9xYz", `{"intent":"config.app.init","data":{}}`, 2004, "AccessToken incorrect"},
+		{"device info without Accesstoken", "", `{"intent":"query.device.info","data":{}}`, 109, "Token is absence"},
+		{"device info unknown Accesstoken", "AT9xYz", `{"intent":"query.device.info","data":null}`, 2004, "AccessToken incorrect"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,11 @@
 package aqara
 
 import (
+	"context"
+	"errors"
 	"net/http"
+
+	"github.com/switchboard-iot/switchboard/core"
 )
 
 // handler runs one intent for an authenticated call. It returns the result
@@ -11,9 +15,11 @@ type handler func(a *API, r *http.Request, c call) (result any, code Code, detai
 
 // intent is one entry of the intent table.
 type intent struct {
-	// needsToken: the call acts for a user, so the Accesstoken header must
-	// be present (109) and valid (108). Intents without it ignore the
-	// header, except that it takes part in the signature.
+	// needsToken: the call acts for an account, so the Accesstoken header
+	// must be present (109) and valid (108 expired, 2004 unknown). Intents
+	// without it ignore the token, except that it takes part in the
+	// signature (notes §7: auth intents must not be refused for a stale
+	// token).
 	needsToken bool
 	h          handler
 }
@@ -24,58 +30,84 @@ func intentTable() map[string]intent {
 	return map[string]intent{
 		"config.app.init":        {needsToken: true, h: (*API).appInit},
 		"config.app.tokenExpire": {h: (*API).appTokenExpire},
+
+		"config.auth.getAuthCode":   {h: (*API).getAuthCode},
+		"config.auth.getToken":      {h: (*API).getToken},
+		"config.auth.refreshToken":  {h: (*API).refreshToken},
+		"config.auth.createAccount": {h: (*API).createAccount},
+
+		"query.device.info":      {needsToken: true, h: (*API).deviceInfo},
+		"query.device.subInfo":   {needsToken: true, h: (*API).deviceSubInfo},
+		"config.device.position": {needsToken: true, h: (*API).devicePosition},
+
+		"query.resource.info":   {needsToken: true, h: (*API).resourceInfo},
+		"query.resource.value":  {needsToken: true, h: (*API).resourceValue},
+		"write.resource.device": {needsToken: true, h: (*API).writeResource},
+
+		"query.position.info":    {needsToken: true, h: (*API).positionInfo},
+		"config.position.create": {needsToken: true, h: (*API).positionCreate},
+		"config.position.update": {needsToken: true, h: (*API).positionUpdate},
+		"config.position.delete": {needsToken: true, h: (*API).positionDelete},
+
+		"config.resource.subscribe":   {needsToken: true, h: (*API).subscribe},
+		"config.resource.unsubscribe": {needsToken: true, h: (*API).unsubscribe},
+		"query.push.errorMsg":         {h: (*API).pushErrors},
 	}
 }
 
-// checkAccessToken judges the Accesstoken of an intent that needs a user.
-// Switchboard issues no Aqara access tokens yet (config.auth.* is not
-// implemented), so none is valid: every token gets 108, the code all
-// clients answer by refreshing (notes §3). When tokens exist this looks
-// the token up for c.partner and returns 108 for unknown or expired ones.
-func (a *API) checkAccessToken(_ *http.Request, _ call) (Code, string) {
-	return CodeTokenExpired, "access token unknown or expired"
+// checkAccessToken judges the Accesstoken of an intent that acts for an
+// account and returns the account's uid: 108 for an expired token (clients
+// refresh on it, notes §3), 2004 for one this partner never got.
+func (a *API) checkAccessToken(r *http.Request, c call) (string, Code, string) {
+	uid, err := a.node.PartnerUser(r.Context(), c.partner, c.accessToken)
+	switch {
+	case err == nil:
+		return uid, CodeSuccess, ""
+	case errors.Is(err, core.ErrTokenExpired):
+		return "", CodeTokenExpired, "access token expired"
+	case errors.Is(err, core.ErrAccessTokenWrong):
+		return "", CodeAccessTokenWrong, "access token unknown"
+	default:
+		return "", CodeInternal, err.Error()
+	}
 }
 
-// appInitResult is the result of config.app.init ([appsdk]); appInit
-// fills it once App SDK tokens exist.
-type appInitResult struct {
-	UserID           string `json:"userId"`
-	Token            string `json:"token"`
-	AppRequestDomain string `json:"appRequestDomain"`
-	ExpiresIn        int    `json:"expiresIn"` // seconds, an int here (not a string as in config.auth.*)
-	PositionID       string `json:"positionId"`
-	BaseH5URL        string `json:"baseH5Url"`
-	BaseImageURL     string `json:"baseImageUrl"`
-	AppID            string `json:"appId"`
-	AppKey           string `json:"appKey"`
+// coreCode maps a core error to its code and a detail for msgDetails.
+func coreCode(err error) (Code, string) {
+	for _, m := range []struct {
+		err  error
+		code Code
+	}{
+		{core.ErrInvalidInput, CodeParams},
+		{core.ErrNotBound, CodeDeviceNotBound},
+		{core.ErrDeviceNotFound, CodeDeviceNotBound},
+		{core.ErrDeviceOffline, CodeDeviceOffline},
+		{core.ErrDeviceDisabled, CodeDeviceOffline},
+		{core.ErrProductNotFound, CodeModelNotFound},
+		{core.ErrPositionNotFound, CodePositionNotFound},
+		{core.ErrPositionNotEmpty, CodePositionNotEmpty},
+		{core.ErrPositionTooDeep, CodePositionTooDeep},
+		{core.ErrNoUserApp, CodeAppNotActivated},
+		{core.ErrAccountType, CodeAccountType},
+		{core.ErrAccountNotFound, CodeAccountNotFound},
+		{core.ErrAccountExists, CodeAccountExists},
+		{core.ErrAuthCodeWrong, CodeAuthCodeWrong},
+		{core.ErrAuthCodeInvalid, CodeAuthCodeInvalid},
+		{core.ErrRefreshInvalid, CodeRefreshWrong},
+		{core.ErrRefreshExpired, CodeRefreshExpired},
+	} {
+		if errors.Is(err, m.err) {
+			return m.code, err.Error()
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return CodeTimeout, "timed out"
+	}
+	return CodeInternal, err.Error()
 }
 
-// appInit is config.app.init: data is empty (null, absent or an object
-// whose fields are ignored). It needs a user (needsToken), and since no
-// access token is valid yet (checkAccessToken) it is never reached with
-// one; it stays as the frame for the App SDK work and answers 500 until
-// App SDK tokens exist.
-func (a *API) appInit(_ *http.Request, c call) (any, Code, string) {
-	var data struct{}
-	if err := decodeData(c.data, &data); err != nil {
-		return nil, CodeParams, err.Error()
-	}
-	return nil, CodeInternal, "config.app.init reached without App SDK token support"
-}
-
-// appTokenExpire is config.app.tokenExpire: data {"token": string},
-// required. The partner tells Switchboard an App SDK token is dead.
-// Switchboard issues no App SDK tokens yet, so there is nothing to revoke;
-// like a logout it succeeds for any well-formed token. No result (null).
-func (a *API) appTokenExpire(_ *http.Request, c call) (any, Code, string) {
-	var data struct {
-		Token *string `json:"token"`
-	}
-	if err := decodeData(c.data, &data); err != nil {
-		return nil, CodeParams, err.Error()
-	}
-	if data.Token == nil || *data.Token == "" {
-		return nil, CodeParams, `"data.token" is required`
-	}
-	return nil, CodeSuccess, ""
+// fromCore is coreCode as a handler's return values.
+func fromCore(err error) (any, Code, string) {
+	c, d := coreCode(err)
+	return nil, c, d
 }

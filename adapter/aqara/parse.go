@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 )
 
 // maxBody bounds request bodies. The largest documented request, a
@@ -74,6 +75,55 @@ func decodeData(data json.RawMessage, v any) error {
 	}
 	if data[0] != '{' {
 		return errors.New(`"data" must be an object`)
+	}
+	if err := decodeJSON(data, v); err != nil {
+		return fmt.Errorf(`"data": %v`, err)
+	}
+	return nil
+}
+
+// flexInt is an integer field that clients send as a number or as a string
+// of digits ([rust] sends pageNum and pageSize as strings); null keeps the
+// default.
+type flexInt int
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	s := string(bytes.TrimSpace(b))
+	if s == "null" {
+		return nil
+	}
+	if len(s) >= 2 && s[0] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("want an integer, got %s", b)
+	}
+	*f = flexInt(v)
+	return nil
+}
+
+// page turns pageNum (from 1) and pageSize into limit and offset, with
+// defaults and a cap.
+func page(num, size flexInt, defSize, maxSize int) (limit, offset int, err error) {
+	n, s := int(num), int(size)
+	if n == 0 {
+		n = 1
+	}
+	if s == 0 {
+		s = defSize
+	}
+	if n < 1 || s < 1 || s > maxSize {
+		return 0, 0, fmt.Errorf("pageNum must be at least 1 and pageSize 1 to %d", maxSize)
+	}
+	return s, (n - 1) * s, nil
+}
+
+// decodeArray decodes data that must be a JSON array into v (a pointer to
+// a slice).
+func decodeArray(data json.RawMessage, v any) error {
+	if data == nil || data[0] != '[' {
+		return errors.New(`"data" must be an array`)
 	}
 	if err := decodeJSON(data, v); err != nil {
 		return fmt.Errorf(`"data": %v`, err)

@@ -2,6 +2,7 @@ package mqttgw
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"sync"
@@ -153,8 +154,25 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 		}
 		level("device frame not decoded", "did", s.device.DID, "topic", pk.TopicName, "len", len(pk.Payload), "err", err)
 	}
+	// mochi sends the PUBACK after this hook returns: a QoS 1 report is
+	// acknowledged only once its state and the pushes it caused are on
+	// disk. (QoS 0, what GAgent sends, has nothing to acknowledge.)
+	if pk.FixedHeader.Qos > 0 {
+		ctx, cancel := context.WithTimeout(hookContext(), storeWait)
+		defer cancel()
+		if err := h.g.node.WaitStored(ctx); err != nil {
+			// No PUBACK for what is not stored: close the session so the
+			// device resends it after reconnecting.
+			h.g.log.Warn("report not stored in time; closing session", "did", s.device.DID, "err", err)
+			cl.Stop(err)
+			return pk, packets.ErrRejectPacket
+		}
+	}
 	return pk, nil
 }
+
+// storeWait bounds how long a QoS 1 PUBLISH waits for its write.
+const storeWait = 10 * time.Second
 
 // serverRequest answers cli2ser_req (notes §1.5). Only 0x020F is known to
 // need an answer; other commands are logged and ignored.

@@ -71,7 +71,13 @@ var startedRe = regexp.MustCompile(`msg="switchboard started" http=(\S+) mqtt=(\
 
 func startServe(t *testing.T, env []string, args ...string) *node {
 	t.Helper()
-	n := &node{stdout: &syncBuffer{}, stderr: &syncBuffer{}, dataDir: t.TempDir()}
+	return startServeIn(t, t.TempDir(), env, args...)
+}
+
+// startServeIn starts serve on an existing data dir (a restart).
+func startServeIn(t *testing.T, dataDir string, env []string, args ...string) *node {
+	t.Helper()
+	n := &node{stdout: &syncBuffer{}, stderr: &syncBuffer{}, dataDir: dataDir}
 	all := append([]string{"serve", "--data-dir", n.dataDir}, args...)
 	n.cmd = exec.Command(binary(t), all...)
 	n.cmd.Env = append(os.Environ(), env...)

@@ -30,11 +30,15 @@ const adminUsage = `Usage: switchboard admin [flags] <resource> <verb> [args]
   devices write <did> name=value ...   values are JSON (true, 3, "pink") or plain text
   devices read <did>
   users revoke-tokens <uid>        end every token of an app user
-  partners create <name> [push_url]   an Aqara-style partner with fresh keys; pushes unsigned
+  partners create <name> [push_url [user_app_id]]   an Aqara-style partner with fresh keys,
+                                   acting for the users of user_app_id; pushes signed
   partners list
   partners get <app_id>
-  partners disable <app_id> [reason...]   suspend its pushes
-  partners enable <app_id>         resume its pushes
+  partners disable <app_id> [reason...]   refuse its calls and hold its pushes
+  partners enable <app_id>         undo disable
+  partners push-enable <app_id>    resume pushes the failure rule suspended
+  partners auth-codes <app_id>     pending consent codes (config.auth.getAuthCode)
+  partners failed-pushes <app_id>  pushes that failed in the last 12 hours
 
 Flags:
 `
@@ -231,9 +235,12 @@ func runAdmin(ctx context.Context, c *adminclient.Client, resource, verb string,
 		if err := need(args, 1); err != nil {
 			return err
 		}
-		ps := adminclient.PartnerSettings{Name: args[0]}
+		ps := adminclient.PartnerSettings{Name: args[0], PushSign: true}
 		if len(args) > 1 {
 			ps.PushURL = args[1]
+		}
+		if len(args) > 2 {
+			ps.UserAppID = args[2]
 		}
 		p, err := c.CreatePartner(ctx, ps)
 		return printJSON(out, p, err)
@@ -259,6 +266,31 @@ func runAdmin(ctx context.Context, c *adminclient.Client, resource, verb string,
 		}
 		p, err := c.SetPartnerSuspended(ctx, args[0], verb == "disable", strings.Join(args[1:], " "))
 		return printJSON(out, p, err)
+	case "partners push-enable":
+		if err := need(args, 1); err != nil {
+			return err
+		}
+		p, err := c.ResumePartnerPushes(ctx, args[0])
+		return printJSON(out, p, err)
+	case "partners auth-codes":
+		if err := need(args, 1); err != nil {
+			return err
+		}
+		cs, err := c.AuthCodes(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		tw := table(out, "UID\tCODE\tEXPIRES")
+		for _, ac := range cs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", ac.UID, ac.Code, ac.ExpiresAt.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "partners failed-pushes":
+		if err := need(args, 1); err != nil {
+			return err
+		}
+		ps, err := c.FailedPushes(ctx, args[0])
+		return printJSON(out, ps, err)
 	}
 	return fmt.Errorf("unknown command %q: %w", resource+" "+verb, errUsage)
 }

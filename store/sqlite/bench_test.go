@@ -71,6 +71,56 @@ func BenchmarkPutStates(b *testing.B) {
 	}
 }
 
+// benchPushPayload is a typical resource report as the core describes it.
+var benchPushPayload = []byte(`{"msgType":"resource_report","data":[{"subjectId":"lumi.158d0001a2b3c4","resourceId":"4.1.85","value":"1","time":1709294400123,"attach":"{\"room\":\"kitchen\"}"}]}`)
+
+// BenchmarkEnqueueDeliver measures the outbox round trip of one batch: a
+// PutStates carrying one push per state (one transaction, one fsync), then
+// what a dispatcher does once they are delivered, DuePushes and
+// PushesDelivered (a second transaction). pushes/s is the sustained rate of
+// the whole cycle, with the pushes delivered at their first attempt and so
+// deleted, as on a healthy partner.
+func BenchmarkEnqueueDeliver(b *testing.B) {
+	for _, n := range []int{1, 64, 256} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			s, dids := benchStore(b)
+			ctx := b.Context()
+			app := newTestApp().ID
+			if err := s.CreatePartner(ctx, store.Partner{AppID: app, KeyID: "K.1", Name: "p", CreatedAt: time.Now()}); err != nil {
+				b.Fatal(err)
+			}
+			states := make([]store.State, n)
+			pushes := make([]store.Push, n)
+			ids := make([]int64, 0, n)
+			b.ReportAllocs()
+			seq := 0
+			for b.Loop() {
+				now := time.Now()
+				for j := range n {
+					states[j] = store.State{DID: dids[(seq+j)%len(dids)], Attrs: benchAttrs, UpdatedAt: now}
+					pushes[j] = store.Push{MsgID: fmt.Sprintf("%032x", seq+j), AppID: app, Payload: benchPushPayload, CreatedAt: now, NextAt: now}
+				}
+				seq += n
+				if err := s.PutStates(ctx, states, pushes...); err != nil {
+					b.Fatal(err)
+				}
+				due, err := s.DuePushes(ctx, app, now, n)
+				if err != nil || len(due) != n {
+					b.Fatalf("DuePushes = %d pushes, %v; want %d", len(due), err, n)
+				}
+				ids = ids[:0]
+				for _, p := range due {
+					ids = append(ids, p.ID)
+				}
+				if err := s.PushesDelivered(ctx, ids, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(seq)/b.Elapsed().Seconds(), "pushes/s")
+		})
+	}
+}
+
 // BenchmarkGetState measures reads of stored states, alone and from all
 // CPUs at once through the read pool.
 func BenchmarkGetState(b *testing.B) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/switchboard-iot/switchboard/store"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // bindingCols is the column list every binding query returns, in
@@ -27,49 +26,52 @@ WHERE true ON CONFLICT (uid, did) DO NOTHING RETURNING ` + bindingCols
 	bindSelectSQL = `SELECT ` + bindingCols + ` FROM bindings WHERE uid = ? AND did = ?`
 )
 
+// unbindSQL is Unbind's write, in a transaction when it carries pushes.
+const unbindSQL = `DELETE FROM bindings WHERE uid = ? AND did = ?`
+
 // Bind inserts b or, when (b.UID, b.DID) is bound already, returns the
 // stored binding unchanged with created=false. store.ErrNotFound when the
-// user or the device does not exist.
+// user or the device does not exist. pushes are enqueued only when the
+// binding is created: a repeated bind is not an event.
 //
-// Both steps share one write transaction, so an Unbind cannot slip between
+// All steps share one write transaction, so an Unbind cannot slip between
 // "exists" and reading it back.
-func (s *Store) Bind(ctx context.Context, b store.Binding) (store.Binding, bool, error) {
-	what := fmt.Sprintf("bind user %q to device %q", b.UID, b.DID)
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return store.Binding{}, false, mapErr(err, what)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-
-	insert, err := s.wq.inTx(ctx, tx, bindInsertSQL)
-	if err != nil {
-		return store.Binding{}, false, mapErr(err, what)
-	}
-	got, err := scanBinding(insert.QueryRowContext(ctx,
-		b.UID, b.DID, b.Remark, b.Alias, b.Label, b.DID, toMS(b.CreatedAt)))
-	created := err == nil
-	if errors.Is(err, sql.ErrNoRows) { // the pair exists
-		var sel *sql.Stmt
-		if sel, err = s.wq.inTx(ctx, tx, bindSelectSQL); err == nil {
-			got, err = scanBinding(sel.QueryRowContext(ctx, b.UID, b.DID))
+func (s *Store) Bind(ctx context.Context, b store.Binding, pushes ...store.Push) (store.Binding, bool, error) {
+	var got store.Binding
+	var created bool
+	err := s.writeTx(ctx, fmt.Sprintf("bind user %q to device %q", b.UID, b.DID), func(tx *sql.Tx) error {
+		var err error
+		if got, created, err = s.bindTx(ctx, tx, b); err != nil || !created {
+			return err
 		}
-	}
-	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
-		return store.Binding{}, false, fmt.Errorf("sqlite: %s: user or device: %w", what, store.ErrNotFound)
-	}
+		return s.enqueueTx(ctx, tx, pushes)
+	})
 	if err != nil {
-		return store.Binding{}, false, mapErr(err, what)
-	}
-	if err := tx.Commit(); err != nil {
-		return store.Binding{}, false, mapErr(err, what)
+		return store.Binding{}, false, err
 	}
 	return got, created, nil
 }
 
-// Unbind removes the binding; store.ErrNotFound if absent.
-func (s *Store) Unbind(ctx context.Context, uid, did string) error {
-	return s.updateOne(ctx, fmt.Sprintf("unbind user %q from device %q", uid, did),
-		`DELETE FROM bindings WHERE uid = ? AND did = ?`, uid, did)
+// bindTx is Bind's insert-or-read inside tx.
+func (s *Store) bindTx(ctx context.Context, tx *sql.Tx, b store.Binding) (store.Binding, bool, error) {
+	got, err := scanBinding(s.queryRowTx(ctx, tx, bindInsertSQL,
+		b.UID, b.DID, b.Remark, b.Alias, b.Label, b.DID, toMS(b.CreatedAt)))
+	created := err == nil
+	if errors.Is(err, sql.ErrNoRows) { // the pair exists
+		got, err = scanBinding(s.queryRowTx(ctx, tx, bindSelectSQL, b.UID, b.DID))
+	}
+	if err != nil {
+		return store.Binding{}, false, fkNotFound(err, "user or device")
+	}
+	return got, created, nil
+}
+
+// Unbind removes the binding and enqueues pushes, in one transaction; the
+// subscriptions and placement made through the binding go with it by
+// ON DELETE CASCADE. store.ErrNotFound, with nothing enqueued, if absent.
+func (s *Store) Unbind(ctx context.Context, uid, did string, pushes ...store.Push) error {
+	return s.updateOneWithPushes(ctx, fmt.Sprintf("unbind user %q from device %q", uid, did), pushes,
+		unbindSQL, uid, did)
 }
 
 // GetBinding returns one binding or store.ErrNotFound.

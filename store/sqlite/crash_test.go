@@ -23,7 +23,12 @@ func TestCommittedWithoutClose(t *testing.T) {
 	if _, _, err := s.RegisterDevice(ctx, store.Device{DID: "d1", ProductKey: "p1", MAC: "m", Passcode: "pc", CreatedAt: time.UnixMilli(2)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutStates(ctx, []store.State{{DID: "d1", Attrs: []byte(`{"on":true}`), UpdatedAt: time.UnixMilli(3)}}); err != nil {
+	if err := s.CreatePartner(ctx, store.Partner{AppID: "pa", KeyID: "K.1", Name: "p", CreatedAt: time.UnixMilli(1)}); err != nil {
+		t.Fatal(err)
+	}
+	// The push rides in the state's transaction: it must be on disk too.
+	push := store.Push{MsgID: "m1", AppID: "pa", Payload: []byte(`{"on":true}`), CreatedAt: time.UnixMilli(3), NextAt: time.UnixMilli(3)}
+	if err := s.PutStates(ctx, []store.State{{DID: "d1", Attrs: []byte(`{"on":true}`), UpdatedAt: time.UnixMilli(3)}}, push); err != nil {
 		t.Fatal(err)
 	}
 
@@ -52,5 +57,8 @@ func TestCommittedWithoutClose(t *testing.T) {
 	}
 	if st, err := c.GetState(ctx, "d1"); err != nil || string(st.Attrs) != `{"on":true}` {
 		t.Errorf("state = %s, %v; want {\"on\":true}", st.Attrs, err)
+	}
+	if due, err := c.DuePushes(ctx, "pa", time.UnixMilli(3), 0); err != nil || len(due) != 1 || due[0].MsgID != "m1" {
+		t.Errorf("pushes = %+v, %v; want m1", due, err)
 	}
 }

@@ -120,18 +120,28 @@ func (s *Store) SetDeviceDisabled(ctx context.Context, did string, disabled bool
 		`UPDATE devices SET disabled = ? WHERE did = ?`, disabled, did)
 }
 
-// SetDeviceOnline records a connect or disconnect at the given time;
-// store.ErrNotFound if absent. A zero at is stored as "never".
-func (s *Store) SetDeviceOnline(ctx context.Context, did string, online bool, at time.Time) error {
-	return s.updateOne(ctx, fmt.Sprintf("set device %q online", did),
-		`UPDATE devices SET online = ?, last_seen = ? WHERE did = ?`, online, toNullMS(at), did)
+// The writes SetDeviceOnline and DeleteDevice run, in a transaction when
+// they carry pushes.
+const (
+	setDeviceOnlineSQL = `UPDATE devices SET online = ?, last_seen = ? WHERE did = ?`
+	deleteDeviceSQL    = `DELETE FROM devices WHERE did = ?`
+)
+
+// SetDeviceOnline records a connect or disconnect at the given time and
+// enqueues pushes, in one transaction; store.ErrNotFound, with nothing
+// enqueued, if absent. A zero at is stored as "never".
+func (s *Store) SetDeviceOnline(ctx context.Context, did string, online bool, at time.Time, pushes ...store.Push) error {
+	return s.updateOneWithPushes(ctx, fmt.Sprintf("set device %q online", did), pushes,
+		setDeviceOnlineSQL, online, toNullMS(at), did)
 }
 
-// DeleteDevice removes the device; its state row goes with it through
-// ON DELETE CASCADE. store.ErrNotFound if absent.
-func (s *Store) DeleteDevice(ctx context.Context, did string) error {
-	return s.updateOne(ctx, fmt.Sprintf("delete device %q", did),
-		`DELETE FROM devices WHERE did = ?`, did)
+// DeleteDevice removes the device and enqueues pushes, in one transaction;
+// its state and bindings (and through those its subscriptions and
+// placements) go with it by ON DELETE CASCADE. store.ErrNotFound, with
+// nothing enqueued, if absent.
+func (s *Store) DeleteDevice(ctx context.Context, did string, pushes ...store.Push) error {
+	return s.updateOneWithPushes(ctx, fmt.Sprintf("delete device %q", did), pushes,
+		deleteDeviceSQL, did)
 }
 
 // updateOne runs a single-statement write (autocommit, so durable on return)

@@ -40,3 +40,13 @@ func isConstraint(err error, codes ...int) bool {
 	}
 	return false
 }
+
+// fkNotFound reports a foreign-key violation as store.ErrNotFound, naming
+// the parent rows that may be missing (SQLite does not say which one);
+// other errors pass through for mapErr.
+func fkNotFound(err error, parents string) error {
+	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
+		return fmt.Errorf("%s: %w", parents, store.ErrNotFound)
+	}
+	return err
+}

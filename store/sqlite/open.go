@@ -72,11 +72,27 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = s.Close()
 		return nil, err
 	}
+	if err := s.rq.warm(ctx, readTxStatements...); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // txStatements are the statements write transactions run; see stmtCache.warm.
-var txStatements = []string{registerUpdateSQL, registerInsertSQL, putStateSQL, bindInsertSQL, bindSelectSQL}
+var txStatements = []string{
+	registerUpdateSQL, registerInsertSQL, putStateSQL, bindInsertSQL, bindSelectSQL,
+	enqueuePushSQL, setDeviceOnlineSQL, deleteDeviceSQL, unbindSQL,
+	deliveredDeleteSQL, deliveredUpdateSQL, pushFailedSQL,
+	deleteAuthCodeSQL, createAqaraTokenSQL, takeRefreshTokenSQL,
+	positionBusySQL, deletePositionSQL, unplaceDeviceSQL, bindingExistsSQL,
+	subscribeSQL, unsubscribeSQL,
+}
+
+// readTxStatements are the statements read transactions run: warmed so
+// that stmtCache.inTx finds them cached rather than preparing them again
+// for every transaction.
+var readTxStatements = []string{countPositionsSQL, listPositionsSQL}
 
 // createFile makes the directory and an empty database file with owner-only
 // permissions when they do not exist yet: the database holds product secrets

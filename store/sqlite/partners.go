@@ -11,14 +11,16 @@ import (
 
 // partnerCols is the column list scanPartner reads.
 const partnerCols = `app_id, key_id, app_key, name, push_url, push_sign, push_app_key, push_app_secret,
-	suspended, suspended_reason, suspended_at, created_at`
+	user_app_id, suspended, suspended_reason, suspended_at,
+	push_suspended, push_suspended_reason, push_suspended_at, created_at`
 
 // CreatePartner inserts p; store.ErrConflict when p.AppID exists.
 func (s *Store) CreatePartner(ctx context.Context, p store.Partner) error {
 	_, err := s.wq.exec(ctx,
-		`INSERT INTO partners (`+partnerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO partners (`+partnerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.AppID, p.KeyID, p.AppKey, p.Name, p.PushURL, p.PushSign, p.PushAppKey, p.PushAppSecret,
-		p.Suspended, p.SuspendedReason, toNullMS(p.SuspendedAt), toMS(p.CreatedAt))
+		p.UserAppID, p.Suspended, p.SuspendedReason, toNullMS(p.SuspendedAt),
+		p.PushSuspended, p.PushSuspendedReason, toNullMS(p.PushSuspendedAt), toMS(p.CreatedAt))
 	return mapErr(err, fmt.Sprintf("create partner %q", p.AppID))
 }
 
@@ -48,12 +50,12 @@ func (s *Store) ListPartners(ctx context.Context) ([]store.Partner, error) {
 	return ps, mapErr(rows.Err(), "list partners")
 }
 
-// UpdatePartner replaces Name, PushURL and PushSign; store.ErrNotFound if
-// absent.
+// UpdatePartner replaces Name, PushURL, PushSign and UserAppID;
+// store.ErrNotFound if absent.
 func (s *Store) UpdatePartner(ctx context.Context, p store.Partner) error {
 	return s.updateOne(ctx, fmt.Sprintf("update partner %q", p.AppID),
-		`UPDATE partners SET name = ?, push_url = ?, push_sign = ? WHERE app_id = ?`,
-		p.Name, p.PushURL, p.PushSign, p.AppID)
+		`UPDATE partners SET name = ?, push_url = ?, push_sign = ?, user_app_id = ? WHERE app_id = ?`,
+		p.Name, p.PushURL, p.PushSign, p.UserAppID, p.AppID)
 }
 
 // SetPartnerSuspended suspends or re-enables a partner; re-enabling clears
@@ -67,17 +69,29 @@ func (s *Store) SetPartnerSuspended(ctx context.Context, appID string, suspended
 		suspended, reason, toNullMS(at), appID)
 }
 
+// SetPartnerPushSuspended stops or resumes a partner's pushes only;
+// resuming clears the reason and time. store.ErrNotFound if absent.
+func (s *Store) SetPartnerPushSuspended(ctx context.Context, appID string, suspended bool, reason string, at time.Time) error {
+	if !suspended {
+		reason, at = "", time.Time{}
+	}
+	return s.updateOne(ctx, fmt.Sprintf("set partner %q push suspended", appID),
+		`UPDATE partners SET push_suspended = ?, push_suspended_reason = ?, push_suspended_at = ? WHERE app_id = ?`,
+		suspended, reason, toNullMS(at), appID)
+}
+
 // scanPartner reads partnerCols.
 func scanPartner(sc scanner) (store.Partner, error) {
 	var p store.Partner
-	var suspendedAt sql.NullInt64
+	var suspendedAt, pushSuspendedAt sql.NullInt64
 	var created int64
 	err := sc.Scan(&p.AppID, &p.KeyID, &p.AppKey, &p.Name, &p.PushURL, &p.PushSign, &p.PushAppKey, &p.PushAppSecret,
-		&p.Suspended, &p.SuspendedReason, &suspendedAt, &created)
+		&p.UserAppID, &p.Suspended, &p.SuspendedReason, &suspendedAt,
+		&p.PushSuspended, &p.PushSuspendedReason, &pushSuspendedAt, &created)
 	if err != nil {
 		return store.Partner{}, err
 	}
-	p.SuspendedAt = fromNullMS(suspendedAt)
+	p.SuspendedAt, p.PushSuspendedAt = fromNullMS(suspendedAt), fromNullMS(pushSuspendedAt)
 	p.CreatedAt = fromMS(created)
 	return p, nil
 }

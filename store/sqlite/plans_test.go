@@ -5,9 +5,11 @@ import (
 	"testing"
 )
 
-// TestQueryPlans guards the indexes of 0002: none of these lookups may
-// degrade to a full table scan (GetToken runs on every app API call; the
-// deletes run under the single writer and would stall every other write).
+// TestQueryPlans guards the indexes of 0002 and 0004: none of these lookups
+// may degrade to a full table scan or sort (GetToken and GetAqaraToken run
+// on every API call, DeviceSubscriptions on every state change, DuePushes
+// and NextPushAt on every delivery round; the deletes run under the single
+// writer and would stall every other write).
 func TestQueryPlans(t *testing.T) {
 	s, _ := openTemp(t)
 	queries := []string{
@@ -16,6 +18,27 @@ func TestQueryPlans(t *testing.T) {
 		`DELETE FROM tokens WHERE expires_at < ?`,             // DeleteExpiredTokens
 		`SELECT ` + bindingCols + ` FROM bindings WHERE did = ? ORDER BY created_at, uid`,
 		`DELETE FROM devices WHERE did = ?`, // cascades to bindings and device_states
+
+		duePushesSQL,
+		nextPushAtSQL,
+		failedPushesSQL,
+		prunePushesSQL,
+		deliveredDeleteSQL,
+		pushFailedSQL,
+		deviceSubscriptionsSQL,
+		`SELECT ` + aqaraTokenCols + ` FROM aqara_tokens WHERE access_hash = ?`,  // GetAqaraToken
+		`SELECT ` + aqaraTokenCols + ` FROM aqara_tokens WHERE refresh_hash = ?`, // GetAqaraTokenByRefresh
+		takeRefreshTokenSQL,
+		`SELECT DISTINCT app_id FROM aqara_tokens WHERE uid = ? AND refresh_expires_at >= ? ORDER BY app_id`, // PartnersOfUser
+		`DELETE FROM aqara_tokens WHERE app_id = ? AND uid = ?`,                                              // DeleteAqaraTokens
+		listPositionsSQL,
+		countPositionsSQL,
+		positionBusySQL,
+		`SELECT did, position_id FROM aqara_device_positions WHERE uid = ?`, // DevicePositions
+		// What the ON DELETE CASCADE of Unbind (bindings -> subscriptions,
+		// placements) searches: EXPLAIN does not show the cascade itself.
+		`DELETE FROM aqara_subscriptions WHERE uid = ? AND did = ?`,
+		`DELETE FROM aqara_device_positions WHERE uid = ? AND did = ?`,
 	}
 	for _, q := range findUserSQL {
 		queries = append(queries, q)

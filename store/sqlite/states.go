@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/switchboard-iot/switchboard/store"
@@ -15,30 +16,37 @@ const putStateSQL = `INSERT INTO device_states (did, attrs, updated_at)
 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM devices WHERE did = ?1)
 ON CONFLICT (did) DO UPDATE SET attrs = excluded.attrs, updated_at = excluded.updated_at`
 
-// PutStates upserts the batch in one transaction, so the batch costs one
-// fsync. Later entries win over earlier ones for the same did.
-func (s *Store) PutStates(ctx context.Context, states []store.State) error {
+// PutStates upserts the batch and enqueues pushes in one transaction, so
+// the batch costs one fsync and its pushes cannot outlive or miss it. Later
+// entries win over earlier ones for the same did.
+func (s *Store) PutStates(ctx context.Context, states []store.State, pushes ...store.Push) error {
+	if len(states) == 0 && len(pushes) == 0 {
+		return nil
+	}
+	return s.writeTx(ctx, "put states", func(tx *sql.Tx) error {
+		if err := s.putStatesTx(ctx, tx, states); err != nil {
+			return err
+		}
+		return s.enqueueTx(ctx, tx, pushes)
+	})
+}
+
+// putStatesTx runs putStateSQL once per state inside tx.
+func (s *Store) putStatesTx(ctx context.Context, tx *sql.Tx, states []store.State) error {
 	if len(states) == 0 {
 		return nil
 	}
-	const what = "put states"
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(err, what)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-
 	stmt, err := s.wq.inTx(ctx, tx, putStateSQL)
 	if err != nil {
-		return mapErr(err, what)
+		return err
 	}
 	defer stmt.Close()
 	for _, st := range states {
 		if _, err := stmt.ExecContext(ctx, st.DID, string(st.Attrs), toMS(st.UpdatedAt)); err != nil {
-			return mapErr(err, fmt.Sprintf("put state %q", st.DID))
+			return fmt.Errorf("state %q: %w", st.DID, err)
 		}
 	}
-	return mapErr(tx.Commit(), what)
+	return nil
 }
 
 // GetState returns the latest state of a device or store.ErrNotFound when

@@ -67,3 +67,83 @@ func TestUpgradeFrom0001(t *testing.T) {
 		t.Errorf("schema_migrations has %d rows, want %d", versions, len(ms))
 	}
 }
+
+// TestUpgradeFrom0003 opens a database written by a binary that knew
+// migrations up to 0003, with a partner and a binding in it, and checks
+// that 0004's new partner columns take their defaults on the old row and
+// that its tables work against the old rows.
+func TestUpgradeFrom0003(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	migrateUpTo(t, path, 3, `INSERT INTO apps (id, secret, name, created_at) VALUES ('a1', 's', 'n', 1);
+		INSERT INTO products (key, secret, name, schema, created_at) VALUES ('p1', 's', 'n', '{}', 1);
+		INSERT INTO devices (did, product_key, mac, passcode, created_at) VALUES ('d1', 'p1', 'm', 'pc', 1);
+		INSERT INTO users (uid, app_id, username, password_hash, name, gender, birthday, address, remark, lang, created_at, updated_at)
+			VALUES ('u1', 'a1', 'alice', '', '', '', '', '', '', '', 1, 1);
+		INSERT INTO bindings (uid, did, remark, alias, label, role, created_at) VALUES ('u1', 'd1', '', '', '', 'owner', 1);
+		INSERT INTO partners (app_id, key_id, app_key, name, push_url, push_app_key, push_app_secret, created_at)
+			VALUES ('pa', 'K.1', 'k', 'partner', 'https://p.example/push', 'pk', 'ps', 1)`)
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open(0003 database): %v", err)
+	}
+	defer s.Close()
+	p, err := s.GetPartner(ctx, "pa")
+	if err != nil {
+		t.Fatalf("GetPartner(pre-upgrade partner): %v", err)
+	}
+	if p.UserAppID != "" || p.PushSuspended || p.PushSuspendedReason != "" || !p.PushSuspendedAt.IsZero() {
+		t.Errorf("pre-upgrade partner = %+v, want the 0004 defaults", p)
+	}
+	now := time.UnixMilli(2).UTC()
+	push := store.Push{MsgID: "m1", AppID: "pa", Payload: []byte(`{}`), CreatedAt: now, NextAt: now}
+	if err := s.PutStates(ctx, []store.State{{DID: "d1", Attrs: []byte(`{}`), UpdatedAt: now}}, push); err != nil {
+		t.Fatalf("PutStates with a push on upgraded database: %v", err)
+	}
+	if due, err := s.DuePushes(ctx, "pa", now, 0); err != nil || len(due) != 1 {
+		t.Errorf("DuePushes = %v, %v; want the push", due, err)
+	}
+	if err := s.Subscribe(ctx, []store.Subscription{{AppID: "pa", DID: "d1", ResourceID: "r", UID: "u1"}}); err != nil {
+		t.Errorf("Subscribe through a pre-upgrade binding: %v", err)
+	}
+}
+
+// migrateUpTo creates a database at path with the embedded migrations up
+// to version applied, as a binary that knew only those would leave it,
+// and runs seed on it.
+func migrateUpTo(t *testing.T, path string, version int, seed string) {
+	t.Helper()
+	ctx := t.Context()
+	if err := createFile(path); err != nil {
+		t.Fatal(err)
+	}
+	all, err := loadMigrations(migrationFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := fstest.MapFS{}
+	for _, m := range all {
+		if m.version <= version {
+			old["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		}
+	}
+	ms, err := loadMigrations(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := openPool(path, roleMigrate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = migrate(ctx, db, ms)
+	if err == nil {
+		_, err = db.ExecContext(ctx, seed)
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -19,6 +19,7 @@ func newPartner(n, sec int) store.Partner {
 		PushURL:       fmt.Sprintf("https://partner%d.example/aqara/push", n),
 		PushAppKey:    hexKey(4000 + n),
 		PushAppSecret: hexKey(5000 + n),
+		UserAppID:     hexKey(6000 + n),
 		CreatedAt:     at(sec),
 	}
 }
@@ -27,11 +28,13 @@ func newPartner(n, sec int) store.Partner {
 func checkPartner(t *testing.T, got, want store.Partner) {
 	t.Helper()
 	g, w := got, want
-	g.SuspendedAt, g.CreatedAt, w.SuspendedAt, w.CreatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	g.SuspendedAt, g.PushSuspendedAt, g.CreatedAt = time.Time{}, time.Time{}, time.Time{}
+	w.SuspendedAt, w.PushSuspendedAt, w.CreatedAt = time.Time{}, time.Time{}, time.Time{}
 	if g != w {
 		t.Errorf("partner = %+v\nwant      %+v", g, w)
 	}
 	checkTime(t, "partner "+want.AppID+" SuspendedAt", got.SuspendedAt, want.SuspendedAt)
+	checkTime(t, "partner "+want.AppID+" PushSuspendedAt", got.PushSuspendedAt, want.PushSuspendedAt)
 	checkTime(t, "partner "+want.AppID+" CreatedAt", got.CreatedAt, want.CreatedAt)
 }
 
@@ -41,6 +44,11 @@ func testPartners(t *testing.T, open opener) {
 	for name, tweak := range map[string]func(*store.Partner){
 		"CreateGet":       func(p *store.Partner) { p.PushSign = true },
 		"CreateNoPushURL": func(p *store.Partner) { p.PushURL = "" },
+		"CreateNoUserApp": func(p *store.Partner) { p.UserAppID = "" },
+		"CreateSuspended": func(p *store.Partner) {
+			p.Suspended, p.SuspendedReason, p.SuspendedAt = true, "by hand", at(7)
+			p.PushSuspended, p.PushSuspendedReason, p.PushSuspendedAt = true, "5% rule", at(8)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -117,23 +125,25 @@ func testPartners(t *testing.T, open opener) {
 		if err := s.CreatePartner(ctx, p); err != nil {
 			t.Fatalf("CreatePartner: %v", err)
 		}
-		// Only Name, PushURL and PushSign change; the rest of u is ignored.
+		// Only Name, PushURL, PushSign and UserAppID change; the rest of u
+		// is ignored.
 		u := newPartner(1, 50)
-		u.Name, u.PushURL, u.PushSign = "renamed", "http://other.example:8080/push?x=1", true
+		u.Name, u.PushURL, u.PushSign, u.UserAppID = "renamed", "http://other.example:8080/push?x=1", true, hexKey(77)
 		u.KeyID, u.AppKey, u.PushAppKey, u.PushAppSecret = "K.changed", "changed", "changed", "changed"
 		u.Suspended, u.SuspendedReason, u.SuspendedAt = true, "ignored", at(60)
+		u.PushSuspended, u.PushSuspendedReason, u.PushSuspendedAt = true, "ignored", at(61)
 		if err := s.UpdatePartner(ctx, u); err != nil {
 			t.Fatalf("UpdatePartner: %v", err)
 		}
 		want := p
-		want.Name, want.PushURL, want.PushSign = u.Name, u.PushURL, u.PushSign
+		want.Name, want.PushURL, want.PushSign, want.UserAppID = u.Name, u.PushURL, u.PushSign, u.UserAppID
 		got, err := s.GetPartner(ctx, p.AppID)
 		if err != nil {
 			t.Fatalf("GetPartner: %v", err)
 		}
 		checkPartner(t, got, want)
 
-		want.PushURL, want.PushSign = "", false
+		want.PushURL, want.PushSign, want.UserAppID = "", false, ""
 		if err := s.UpdatePartner(ctx, want); err != nil {
 			t.Fatalf("UpdatePartner(clear push): %v", err)
 		}
@@ -176,5 +186,50 @@ func testPartners(t *testing.T, open opener) {
 
 		wantErr(t, "SetPartnerSuspended(missing)",
 			s.SetPartnerSuspended(ctx, hexKey(3), true, "x", at(1)), store.ErrNotFound)
+	})
+	t.Run("PushSuspendReenable", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p := newPartner(1, 1)
+		other := newPartner(2, 1)
+		for _, x := range []store.Partner{p, other} {
+			if err := s.CreatePartner(ctx, x); err != nil {
+				t.Fatalf("CreatePartner: %v", err)
+			}
+		}
+		reason := "more than 5% of pushes failed in 5 minutes"
+		if err := s.SetPartnerPushSuspended(ctx, p.AppID, true, reason, at(30)); err != nil {
+			t.Fatalf("SetPartnerPushSuspended(true): %v", err)
+		}
+		// Stopping pushes does not suspend the partner's calls.
+		want := p
+		want.PushSuspended, want.PushSuspendedReason, want.PushSuspendedAt = true, reason, at(30)
+		got, err := s.GetPartner(ctx, p.AppID)
+		if err != nil {
+			t.Fatalf("GetPartner: %v", err)
+		}
+		checkPartner(t, got, want)
+		got, _ = s.GetPartner(ctx, other.AppID)
+		checkPartner(t, got, other)
+
+		// Nor does the operator's switch touch the push switch, either way.
+		if err := s.SetPartnerSuspended(ctx, p.AppID, true, "operator", at(35)); err != nil {
+			t.Fatalf("SetPartnerSuspended(true): %v", err)
+		}
+		if err := s.SetPartnerSuspended(ctx, p.AppID, false, "", time.Time{}); err != nil {
+			t.Fatalf("SetPartnerSuspended(false): %v", err)
+		}
+		got, _ = s.GetPartner(ctx, p.AppID)
+		checkPartner(t, got, want)
+
+		// Re-enabling clears reason and time whatever the caller passes.
+		if err := s.SetPartnerPushSuspended(ctx, p.AppID, false, "left over", at(40)); err != nil {
+			t.Fatalf("SetPartnerPushSuspended(false): %v", err)
+		}
+		got, _ = s.GetPartner(ctx, p.AppID)
+		checkPartner(t, got, p)
+
+		wantErr(t, "SetPartnerPushSuspended(missing)",
+			s.SetPartnerPushSuspended(ctx, hexKey(3), true, "x", at(1)), store.ErrNotFound)
 	})
 }

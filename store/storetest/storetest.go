@@ -11,6 +11,20 @@
 // FindUser with an unknown field fails; DeleteExpiredTokens keeps a token
 // expiring exactly at the cut-off; DeleteDevice removes the device's
 // bindings; and login values compare case-sensitively.
+//
+// For the outbox it pins: push IDs grow in enqueue order; a MsgID is unique
+// across partners and an unknown partner is ErrNotFound, either failing the
+// whole batch; a push that cannot be enqueued rolls back the write it rides
+// with; FailedPushes breaks ties on the first failure time by ID, newest
+// first; a dead push is done at its failure's At; the cut-offs of
+// DuePushes and FailedPushes are inclusive, that of PrunePushes exclusive.
+// For the Aqara accounts: ListAuthCodes breaks ties by uid, descending, and
+// a code or pair expiring exactly at now is still live (as a token is for
+// DeleteExpiredTokens); a taken access or refresh hash is ErrConflict. A
+// device goes only in a position of the user placing it, a missing position
+// being ErrNotFound; ListPositions breaks ties by position id; and a
+// subscription naming an unknown partner is ErrNotFound like one naming an
+// unknown binding.
 package storetest
 
 import (
@@ -51,4 +65,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, fresh) })
 	t.Run("Bindings", func(t *testing.T) { testBindings(t, fresh) })
 	t.Run("Partners", func(t *testing.T) { testPartners(t, fresh) })
+	t.Run("Outbox", func(t *testing.T) { testOutbox(t, fresh) })
+	t.Run("AqaraAccounts", func(t *testing.T) { testAqaraAccounts(t, fresh) })
+	t.Run("Positions", func(t *testing.T) { testPositions(t, fresh) })
+	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, fresh) })
 }
