@@ -28,6 +28,7 @@ var (
 	ErrAccountExists    = errors.New("core: account exists")
 	ErrAuthCodeWrong    = errors.New("core: auth code incorrect")
 	ErrAuthCodeInvalid  = errors.New("core: auth code expired or used")
+	ErrAuthCodeTooOften = errors.New("core: auth code requested again too soon")
 	ErrRefreshInvalid   = errors.New("core: refresh token incorrect")
 	ErrRefreshExpired   = errors.New("core: refresh token expired")
 	ErrAccessTokenWrong = errors.New("core: access token incorrect")
@@ -45,6 +46,9 @@ const (
 	DefaultPartnerTokenTTL = 7 * 24 * time.Hour
 	refreshExtra           = 30 * 24 * time.Hour // refresh outlives access by this
 	authCodeTries          = 5
+	// authCodeEvery spaces new codes for one account: with five tries per
+	// code, guessing a 6-digit code then takes months, not minutes.
+	authCodeEvery = time.Minute
 )
 
 // PartnerTokens is an issued token pair.
@@ -103,12 +107,17 @@ func (n *Node) RequestAuthCode(ctx context.Context, p store.Partner, account str
 	if validity <= 0 {
 		validity = DefaultPartnerTokenTTL
 	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if prev, err := n.store.GetAuthCode(ctx, p.AppID, u.UID); err == nil && now.Sub(prev.CreatedAt) < authCodeEvery {
+		return "", ErrAuthCodeTooOften
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
 	v, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return "", err
 	}
 	code := fmt.Sprintf("%06d", v.Int64())
-	now := time.Now().UTC().Truncate(time.Millisecond)
 	err = n.store.PutAuthCode(ctx, store.AuthCode{AppID: p.AppID, UID: u.UID, Code: code, Validity: validity,
 		ExpiresAt: now.Add(AuthCodeTTL), CreatedAt: now})
 	return code, err

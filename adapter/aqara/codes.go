@@ -33,6 +33,7 @@ const (
 	CodeModelNotFound    Code = 748  // model (product key) unknown
 	CodeAccountNotFound  Code = 801  // account names no user of the partner's user app
 	CodeAccountType      Code = 812  // accountType other than 0 and 2
+	CodeAuthCodeTooOften Code = 817  // a new auth code for the same account within a minute
 	CodeAuthCodeInvalid  Code = 820  // auth code expired, used, or tried 5 times wrong
 	CodeResourceValue    Code = 1004 // value does not fit the resource
 	CodeNotWritable      Code = 1007 // write to a read-only resource
@@ -72,6 +73,7 @@ var codeText = map[Code]string{
 	CodeModelNotFound:    "Category model not exists",
 	CodeAccountNotFound:  "Account not registered",
 	CodeAccountType:      "Account type unsupported",
+	CodeAuthCodeTooOften: "AuthCode sent too often",
 	CodeAuthCodeInvalid:  "AuthCode invalid",
 	CodeResourceValue:    "Resource value illegal",
 	CodeNotWritable:      "Resource not writable",

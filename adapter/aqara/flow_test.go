@@ -289,11 +289,6 @@ func TestPartnerTokens(t *testing.T) {
 	w := newPartnerWorld(t)
 	ctx := context.Background()
 
-	// A wrong code, then the code tried five times: void.
-	if err := w.api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "alice", "accountType": 0}, nil); err != nil {
-		t.Fatal(err)
-	}
-	wantErrCode(t, w.api.Call(ctx, "config.auth.getToken", map[string]any{"authCode": "not-it", "account": "alice", "accountType": 0}, nil), 2003)
 	wantErrCode(t, w.api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "nobody", "accountType": 0}, nil), 801)
 	wantErrCode(t, w.api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "alice", "accountType": 1}, nil), 812)
 	wantErrCode(t, w.api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "alice", "accountType": 0, "accessTokenValidity": "31d"}, nil), 302)
@@ -301,6 +296,23 @@ func TestPartnerTokens(t *testing.T) {
 	tp := w.login(t)
 	// The code is used once.
 	wantErrCode(t, w.api.Call(ctx, "config.auth.getToken", map[string]any{"authCode": "000000", "account": "alice", "accountType": 0}, nil), 820)
+
+	// A new code (allowed: the last one was used); a wrong guess is 2003, a
+	// second request within the minute 817, and five wrong guesses void the
+	// code even for the right one.
+	if err := w.api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "alice", "accountType": 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantErrCode(t, w.api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "alice", "accountType": 0}, nil), 817)
+	codes, err := w.srv.Admin.AuthCodes(ctx, w.partner.AppID)
+	if err != nil || len(codes) != 1 {
+		t.Fatalf("auth codes = %+v, %v", codes, err)
+	}
+	wrong := "not-it"
+	for range 5 {
+		wantErrCode(t, w.api.Call(ctx, "config.auth.getToken", map[string]any{"authCode": wrong, "account": "alice", "accountType": 0}, nil), 2003)
+	}
+	wantErrCode(t, w.api.Call(ctx, "config.auth.getToken", map[string]any{"authCode": codes[0].Code, "account": "alice", "accountType": 0}, nil), 820)
 
 	// Refresh: a new pair; the old access token is void (2004), the new one works.
 	var np tokenPair

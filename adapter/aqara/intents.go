@@ -93,6 +93,7 @@ func coreCode(err error) (Code, string) {
 		{core.ErrAccountExists, CodeAccountExists},
 		{core.ErrAuthCodeWrong, CodeAuthCodeWrong},
 		{core.ErrAuthCodeInvalid, CodeAuthCodeInvalid},
+		{core.ErrAuthCodeTooOften, CodeAuthCodeTooOften},
 		{core.ErrRefreshInvalid, CodeRefreshWrong},
 		{core.ErrRefreshExpired, CodeRefreshExpired},
 	} {
