@@ -255,3 +255,48 @@ func TestPushSuspension(t *testing.T) {
 func adminSettings(w *partnerWorld, url string) adminclient.PartnerSettings {
 	return adminclient.PartnerSettings{Name: "acme", PushURL: url, PushSign: true, UserAppID: w.partner.UserAppID}
 }
+
+// TestDeadPartnerDoesNotSlowDevices: with a push URL that never answers,
+// the device keeps being controlled and its reports keep being stored and
+// read back, while the pushes wait in the outbox.
+func TestDeadPartnerDoesNotSlowDevices(t *testing.T) {
+	w := newPartnerWorld(t)
+	ctx := context.Background()
+	c := w.as(w.login(t).AccessToken)
+	hang := make(chan struct{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hang })}
+	go dead.Serve(ln) //nolint:errcheck
+	t.Cleanup(func() { close(hang); dead.Close() })
+	if _, err := w.srv.Admin.UpdatePartner(ctx, w.partner.AppID, adminSettings(w, "http://"+ln.Addr().String())); err != nil {
+		t.Fatal(err)
+	}
+	sub := map[string]any{"subjectId": w.dev.DID(), "resourceIds": []string{"LED_R"}}
+	if err := c.Call(ctx, "config.resource.subscribe", map[string]any{"resources": []any{sub}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for v := 1; v <= 20; v++ {
+		val := fmt.Sprint(v)
+		write := []any{map[string]any{"subjectId": w.dev.DID(), "resources": []any{map[string]string{"resourceId": "LED_R", "value": val}}}}
+		if err := c.Call(ctx, "write.resource.device", write, nil); err != nil {
+			t.Fatal(err)
+		}
+		testserver.Eventually(t, 5*time.Second, func() error {
+			var vals []struct{ Value string }
+			q := map[string]any{"resources": []any{map[string]any{"subjectId": w.dev.DID(), "resourceIds": []string{"LED_R"}}}}
+			if err := c.Call(ctx, "query.resource.value", q, &vals); err != nil {
+				return err
+			}
+			if len(vals) != 1 || vals[0].Value != val {
+				return fmt.Errorf("LED_R = %+v, want %s", vals, val)
+			}
+			return nil
+		})
+	}
+	if n := w.srv.Node().PendingPushes(w.partner.AppID); n < 20 {
+		t.Fatalf("%d pushes pending for the dead partner, want at least 20", n)
+	}
+}
