@@ -24,6 +24,15 @@ const (
 	takeRefreshTokenSQL = `DELETE FROM aqara_tokens WHERE refresh_hash = ? AND app_id = ? RETURNING ` + aqaraTokenCols
 )
 
+// The reads of the token pairs; TestQueryPlans checks each is a search.
+const (
+	getAqaraTokenSQL          = `SELECT ` + aqaraTokenCols + ` FROM aqara_tokens WHERE access_hash = ?`
+	getAqaraTokenByRefreshSQL = `SELECT ` + aqaraTokenCols + ` FROM aqara_tokens WHERE refresh_hash = ?`
+	partnersOfUserSQL         = `SELECT DISTINCT app_id FROM aqara_tokens
+WHERE uid = ? AND refresh_expires_at >= ? ORDER BY app_id`
+	deleteAqaraTokensSQL = `DELETE FROM aqara_tokens WHERE app_id = ? AND uid = ?`
+)
+
 // PutAuthCode stores c, replacing the pending code of (c.AppID, c.UID) with
 // its attempts; store.ErrNotFound when the partner or user does not exist.
 // Validity is kept in whole seconds.
@@ -99,16 +108,14 @@ func (s *Store) CreateAqaraToken(ctx context.Context, t store.AqaraToken) error 
 // runs on every partner call made for an account: one primary-key search
 // on the read pool.
 func (s *Store) GetAqaraToken(ctx context.Context, accessHash string) (store.AqaraToken, error) {
-	t, err := scanAqaraToken(s.rq.queryRow(ctx,
-		`SELECT `+aqaraTokenCols+` FROM aqara_tokens WHERE access_hash = ?`, accessHash))
+	t, err := scanAqaraToken(s.rq.queryRow(ctx, getAqaraTokenSQL, accessHash))
 	return t, mapErr(err, "get token pair") // the hash is a credential: keep it out of errors
 }
 
 // GetAqaraTokenByRefresh returns the pair with that refresh hash, expired
 // or not (a search of its UNIQUE index).
 func (s *Store) GetAqaraTokenByRefresh(ctx context.Context, refreshHash string) (store.AqaraToken, error) {
-	t, err := scanAqaraToken(s.rq.queryRow(ctx,
-		`SELECT `+aqaraTokenCols+` FROM aqara_tokens WHERE refresh_hash = ?`, refreshHash))
+	t, err := scanAqaraToken(s.rq.queryRow(ctx, getAqaraTokenByRefreshSQL, refreshHash))
 	return t, mapErr(err, "get token pair by refresh token")
 }
 
@@ -142,7 +149,7 @@ func (s *Store) DeleteAqaraToken(ctx context.Context, appID, accessHash string) 
 // DeleteAqaraTokens deletes appID's pairs for uid and returns how many.
 func (s *Store) DeleteAqaraTokens(ctx context.Context, appID, uid string) (int, error) {
 	return s.deleteMany(ctx, fmt.Sprintf("delete token pairs of partner %q user %q", appID, uid),
-		`DELETE FROM aqara_tokens WHERE app_id = ? AND uid = ?`, appID, uid)
+		deleteAqaraTokensSQL, appID, uid)
 }
 
 // PartnersOfUser returns, sorted, the partners holding a pair for uid whose
@@ -150,8 +157,7 @@ func (s *Store) DeleteAqaraTokens(ctx context.Context, appID, uid string) (int, 
 // live).
 func (s *Store) PartnersOfUser(ctx context.Context, uid string, now time.Time) ([]string, error) {
 	what := fmt.Sprintf("partners of user %q", uid)
-	rows, err := s.rq.query(ctx, `SELECT DISTINCT app_id FROM aqara_tokens
-WHERE uid = ? AND refresh_expires_at >= ? ORDER BY app_id`, uid, toMS(now))
+	rows, err := s.rq.query(ctx, partnersOfUserSQL, uid, toMS(now))
 	if err != nil {
 		return nil, mapErr(err, what)
 	}

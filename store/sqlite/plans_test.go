@@ -26,15 +26,15 @@ func TestQueryPlans(t *testing.T) {
 		deliveredDeleteSQL,
 		pushFailedSQL,
 		deviceSubscriptionsSQL,
-		`SELECT ` + aqaraTokenCols + ` FROM aqara_tokens WHERE access_hash = ?`,  // GetAqaraToken
-		`SELECT ` + aqaraTokenCols + ` FROM aqara_tokens WHERE refresh_hash = ?`, // GetAqaraTokenByRefresh
+		getAqaraTokenSQL,
+		getAqaraTokenByRefreshSQL,
 		takeRefreshTokenSQL,
-		`SELECT DISTINCT app_id FROM aqara_tokens WHERE uid = ? AND refresh_expires_at >= ? ORDER BY app_id`, // PartnersOfUser
-		`DELETE FROM aqara_tokens WHERE app_id = ? AND uid = ?`,                                              // DeleteAqaraTokens
+		partnersOfUserSQL,
+		deleteAqaraTokensSQL,
 		listPositionsSQL,
 		countPositionsSQL,
 		positionBusySQL,
-		`SELECT did, position_id FROM aqara_device_positions WHERE uid = ?`, // DevicePositions
+		devicePositionsSQL,
 		// What the ON DELETE CASCADE of Unbind (bindings -> subscriptions,
 		// placements) searches: EXPLAIN does not show the cascade itself.
 		`DELETE FROM aqara_subscriptions WHERE uid = ? AND did = ?`,

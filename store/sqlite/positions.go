@@ -32,6 +32,9 @@ WHERE uid = ? AND parent_id = ? ORDER BY created_at, position_id LIMIT ? OFFSET 
 	countPositionsSQL = `SELECT count(*) FROM aqara_positions WHERE uid = ? AND parent_id = ?`
 )
 
+// devicePositionsSQL reads a user's placements (a primary-key prefix).
+const devicePositionsSQL = `SELECT did, position_id FROM aqara_device_positions WHERE uid = ?`
+
 // CreatePosition inserts p; store.ErrNotFound when the user does not
 // exist, store.ErrConflict when the id is taken. The parent is the caller's
 // to check: a top level has none to point at.
@@ -155,7 +158,7 @@ ON CONFLICT (uid, did) DO UPDATE SET position_id = excluded.position_id`, uid, d
 // DevicePositions maps each of uid's placed devices to its position.
 func (s *Store) DevicePositions(ctx context.Context, uid string) (map[string]string, error) {
 	what := fmt.Sprintf("device positions of user %q", uid)
-	rows, err := s.rq.query(ctx, `SELECT did, position_id FROM aqara_device_positions WHERE uid = ?`, uid)
+	rows, err := s.rq.query(ctx, devicePositionsSQL, uid)
 	if err != nil {
 		return nil, mapErr(err, what)
 	}
