@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -153,83 +154,78 @@ func testPartners(t *testing.T, open opener) {
 		wantErr(t, "UpdatePartner(missing)", s.UpdatePartner(ctx, newPartner(2, 1)), store.ErrNotFound)
 	})
 
-	t.Run("SuspendReenable", func(t *testing.T) {
-		t.Parallel()
-		s, ctx := open(t), t.Context()
-		p := newPartner(1, 1)
-		other := newPartner(2, 1)
-		for _, x := range []store.Partner{p, other} {
-			if err := s.CreatePartner(ctx, x); err != nil {
-				t.Fatalf("CreatePartner: %v", err)
+	// The operator's switch (Suspended) and the push switch (PushSuspended)
+	// behave alike and independently.
+	type setter func(s store.Store, ctx context.Context, appID string, on bool, reason string, at time.Time) error
+	switches := []struct {
+		name        string
+		set, others setter
+		mark        func(p *store.Partner, reason string, at time.Time)
+	}{
+		{"Suspended",
+			func(s store.Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
+				return s.SetPartnerSuspended(ctx, id, on, r, at)
+			},
+			func(s store.Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
+				return s.SetPartnerPushSuspended(ctx, id, on, r, at)
+			},
+			func(p *store.Partner, r string, at time.Time) {
+				p.Suspended, p.SuspendedReason, p.SuspendedAt = true, r, at
+			}},
+		{"PushSuspended",
+			func(s store.Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
+				return s.SetPartnerPushSuspended(ctx, id, on, r, at)
+			},
+			func(s store.Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
+				return s.SetPartnerSuspended(ctx, id, on, r, at)
+			},
+			func(p *store.Partner, r string, at time.Time) {
+				p.PushSuspended, p.PushSuspendedReason, p.PushSuspendedAt = true, r, at
+			}},
+	}
+	for _, sw := range switches {
+		t.Run(sw.name, func(t *testing.T) {
+			t.Parallel()
+			s, ctx := open(t), t.Context()
+			p := newPartner(1, 1)
+			other := newPartner(2, 1)
+			for _, x := range []store.Partner{p, other} {
+				if err := s.CreatePartner(ctx, x); err != nil {
+					t.Fatalf("CreatePartner: %v", err)
+				}
 			}
-		}
-		reason := "more than 5% of pushes failed in 5 minutes"
-		if err := s.SetPartnerSuspended(ctx, p.AppID, true, reason, at(30)); err != nil {
-			t.Fatalf("SetPartnerSuspended(true): %v", err)
-		}
-		want := p
-		want.Suspended, want.SuspendedReason, want.SuspendedAt = true, reason, at(30)
-		got, err := s.GetPartner(ctx, p.AppID)
-		if err != nil {
-			t.Fatalf("GetPartner: %v", err)
-		}
-		checkPartner(t, got, want)
-		got, _ = s.GetPartner(ctx, other.AppID)
-		checkPartner(t, got, other)
-
-		// Re-enabling clears reason and time whatever the caller passes.
-		if err := s.SetPartnerSuspended(ctx, p.AppID, false, "left over", at(40)); err != nil {
-			t.Fatalf("SetPartnerSuspended(false): %v", err)
-		}
-		got, _ = s.GetPartner(ctx, p.AppID)
-		checkPartner(t, got, p)
-
-		wantErr(t, "SetPartnerSuspended(missing)",
-			s.SetPartnerSuspended(ctx, hexKey(3), true, "x", at(1)), store.ErrNotFound)
-	})
-	t.Run("PushSuspendReenable", func(t *testing.T) {
-		t.Parallel()
-		s, ctx := open(t), t.Context()
-		p := newPartner(1, 1)
-		other := newPartner(2, 1)
-		for _, x := range []store.Partner{p, other} {
-			if err := s.CreatePartner(ctx, x); err != nil {
-				t.Fatalf("CreatePartner: %v", err)
+			reason := "more than 5% of pushes failed in 5 minutes"
+			if err := sw.set(s, ctx, p.AppID, true, reason, at(30)); err != nil {
+				t.Fatalf("suspend: %v", err)
 			}
-		}
-		reason := "more than 5% of pushes failed in 5 minutes"
-		if err := s.SetPartnerPushSuspended(ctx, p.AppID, true, reason, at(30)); err != nil {
-			t.Fatalf("SetPartnerPushSuspended(true): %v", err)
-		}
-		// Stopping pushes does not suspend the partner's calls.
-		want := p
-		want.PushSuspended, want.PushSuspendedReason, want.PushSuspendedAt = true, reason, at(30)
-		got, err := s.GetPartner(ctx, p.AppID)
-		if err != nil {
-			t.Fatalf("GetPartner: %v", err)
-		}
-		checkPartner(t, got, want)
-		got, _ = s.GetPartner(ctx, other.AppID)
-		checkPartner(t, got, other)
+			want := p
+			sw.mark(&want, reason, at(30))
+			got, err := s.GetPartner(ctx, p.AppID)
+			if err != nil {
+				t.Fatalf("GetPartner: %v", err)
+			}
+			checkPartner(t, got, want)
+			got, _ = s.GetPartner(ctx, other.AppID)
+			checkPartner(t, got, other)
 
-		// Nor does the operator's switch touch the push switch, either way.
-		if err := s.SetPartnerSuspended(ctx, p.AppID, true, "operator", at(35)); err != nil {
-			t.Fatalf("SetPartnerSuspended(true): %v", err)
-		}
-		if err := s.SetPartnerSuspended(ctx, p.AppID, false, "", time.Time{}); err != nil {
-			t.Fatalf("SetPartnerSuspended(false): %v", err)
-		}
-		got, _ = s.GetPartner(ctx, p.AppID)
-		checkPartner(t, got, want)
+			// The other switch, on and off, leaves this one alone.
+			if err := sw.others(s, ctx, p.AppID, true, "other", at(35)); err != nil {
+				t.Fatalf("other switch on: %v", err)
+			}
+			if err := sw.others(s, ctx, p.AppID, false, "", time.Time{}); err != nil {
+				t.Fatalf("other switch off: %v", err)
+			}
+			got, _ = s.GetPartner(ctx, p.AppID)
+			checkPartner(t, got, want)
 
-		// Re-enabling clears reason and time whatever the caller passes.
-		if err := s.SetPartnerPushSuspended(ctx, p.AppID, false, "left over", at(40)); err != nil {
-			t.Fatalf("SetPartnerPushSuspended(false): %v", err)
-		}
-		got, _ = s.GetPartner(ctx, p.AppID)
-		checkPartner(t, got, p)
+			// Re-enabling clears reason and time whatever the caller passes.
+			if err := sw.set(s, ctx, p.AppID, false, "left over", at(40)); err != nil {
+				t.Fatalf("re-enable: %v", err)
+			}
+			got, _ = s.GetPartner(ctx, p.AppID)
+			checkPartner(t, got, p)
 
-		wantErr(t, "SetPartnerPushSuspended(missing)",
-			s.SetPartnerPushSuspended(ctx, hexKey(3), true, "x", at(1)), store.ErrNotFound)
-	})
+			wantErr(t, "suspend(missing)", sw.set(s, ctx, hexKey(3), true, "x", at(1)), store.ErrNotFound)
+		})
+	}
 }
