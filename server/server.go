@@ -59,6 +59,8 @@ type Server struct {
 	AdminTokenCreated bool
 
 	ready atomic.Bool
+	// interconnect is the watch/phone relay (interconnect.go).
+	interconnect icParts
 }
 
 // Start binds both listeners, opens the store and starts serving. On error
@@ -153,7 +155,10 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{Registry: s.metrics.Registry}))
 
-	api, err := admin.New(admin.Options{Node: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics})
+	if err := s.startInterconnect(mux); err != nil {
+		return nil, err
+	}
+	api, err := admin.New(admin.Options{Node: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.core})
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +227,7 @@ func (s *Server) closeAll(ctx context.Context) error {
 	if s.pusher != nil {
 		s.pusher.Close()
 	}
+	errs = append(errs, s.closeInterconnect(ctx))
 	if s.gateway != nil {
 		errs = append(errs, s.gateway.Close())
 	}

@@ -34,5 +34,6 @@ type Store interface {
 	AqaraPositions
 	Subscriptions
 	Outbox
+	Interconnect
 	io.Closer
 }

@@ -24,6 +24,8 @@ type Options struct {
 	Token   string
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
+	// Interconnect is the relay whose pairs GET /admin/v1/interconnect/pairs lists.
+	Interconnect *core.Interconnect
 }
 
 // API serves /admin/v1.
@@ -32,6 +34,7 @@ type API struct {
 	token   []byte
 	log     *slog.Logger
 	metrics metrics.Adapter
+	ic      *core.Interconnect
 }
 
 // New returns the API; Token must not be empty.
@@ -42,7 +45,7 @@ func New(o Options) (*API, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &API{node: o.Node, token: []byte(o.Token), log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin")}, nil
+	return &API{node: o.Node, token: []byte(o.Token), log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin"), ic: o.Interconnect}, nil
 }
 
 // Register adds the routes to mux.
@@ -71,6 +74,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("POST /admin/v1/partners/{appid}/push/enable", a.resumePushes)
 	route("GET /admin/v1/partners/{appid}/pushes/failed", a.failedPushes)
 	route("GET /admin/v1/partners/{appid}/auth-codes", a.authCodes)
+	route("GET /admin/v1/interconnect/pairs", a.listInterconnectPairs)
 	// Anything else under /admin/ is a JSON 404, not the mux's text one.
 	route("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such admin endpoint: "+r.Method+" "+r.URL.Path)

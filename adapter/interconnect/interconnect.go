@@ -1,0 +1,210 @@
+package interconnect
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/metrics"
+)
+
+// Limits bound what one connection may cost; zero fields take defaults.
+type Limits struct {
+	// MaxFrameSize is the largest frame a client may send (default 128
+	// KiB): a maximum message (core.MaxICMessage, 16 KiB) escaped as JSON
+	// at its worst (\u00XX, six bytes per byte) plus the envelope. A
+	// larger frame ends the connection with close code 1009; a message
+	// that fits a frame but exceeds core.MaxICMessage gets error 1009 / -9
+	// and the connection stays.
+	MaxFrameSize int64
+	// ControlQueueLen bounds results and events waiting for a client
+	// (default 256); a client that lets it fill is closed with 1008.
+	ControlQueueLen int
+	// PairQueueLen bounds relayed messages waiting per pair (default 64);
+	// a sender to a full pair waits, then fails with 204 / -2.
+	PairQueueLen int
+	// MaxDiagnoses bounds concurrent diagnosis calls per watch (default 4;
+	// more get 205).
+	MaxDiagnoses int
+	// HelloTimeout is how long a connection may stay without a hello
+	// (default 10 s).
+	HelloTimeout time.Duration
+	// PingInterval and PingTimeout detect vanished clients (default 20 s
+	// and 10 s).
+	PingInterval, PingTimeout time.Duration
+	// WriteTimeout bounds one frame write (default 10 s).
+	WriteTimeout time.Duration
+	// CloseTimeout bounds how long Close waits for sessions (default 10 s).
+	CloseTimeout time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defD := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if l.MaxFrameSize <= 0 {
+		l.MaxFrameSize = 6*core.MaxICMessage + 32<<10
+	}
+	def(&l.ControlQueueLen, 256)
+	def(&l.PairQueueLen, 64)
+	def(&l.MaxDiagnoses, 4)
+	defD(&l.HelloTimeout, 10*time.Second)
+	defD(&l.PingInterval, 20*time.Second)
+	defD(&l.PingTimeout, 10*time.Second)
+	defD(&l.WriteTimeout, 10*time.Second)
+	defD(&l.CloseTimeout, 10*time.Second)
+	return l
+}
+
+// Options configure the relay adapter.
+type Options struct {
+	Node         *core.Node
+	Interconnect *core.Interconnect
+	Logger       *slog.Logger
+	Metrics      *metrics.Metrics
+	// AllowedOrigins: as gizws.Options.AllowedOrigins (browser pages).
+	AllowedOrigins []string
+	// RequireProof refuses hellos without a valid proof of possession of
+	// the certificate's key. Off by default: the declared certificate is
+	// trusted, as the watch and phone OS trust the installed package.
+	RequireProof bool
+	Limits       Limits
+}
+
+// Server serves Path.
+type Server struct {
+	node    *core.Node
+	ic      *core.Interconnect
+	log     *slog.Logger
+	metrics metrics.Adapter
+	limits  Limits
+	accept  websocket.AcceptOptions
+	proof   bool
+
+	baseCtx context.Context
+	cancel  context.CancelFunc
+
+	mu       sync.Mutex
+	shut     bool
+	sessions map[*session]struct{}
+	wg       sync.WaitGroup
+}
+
+// New returns the adapter.
+func New(o Options) (*Server, error) {
+	if o.Node == nil || o.Interconnect == nil {
+		return nil, errors.New("interconnect: Node and Interconnect are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+	s := &Server{
+		node: o.Node, ic: o.Interconnect, log: o.Logger.With("adapter", "interconnect"),
+		metrics: o.Metrics.Adapter("interconnect"), limits: o.Limits.withDefaults(), proof: o.RequireProof,
+		sessions: make(map[*session]struct{}),
+	}
+	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+	if slices.Contains(o.AllowedOrigins, "*") {
+		s.accept.InsecureSkipVerify = true
+	} else {
+		s.accept.OriginPatterns = slices.Clone(o.AllowedOrigins)
+	}
+	return s, nil
+}
+
+// Register adds the route to mux.
+func (s *Server) Register(mux *http.ServeMux) { mux.Handle("GET "+Path, s) }
+
+// ServeHTTP upgrades the request and runs the session until it ends.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	conn, err := websocket.Accept(w, r, &s.accept)
+	if err != nil {
+		s.log.Info("upgrade refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
+		return
+	}
+	conn.SetReadLimit(s.limits.MaxFrameSize)
+	nonce := make([]byte, 32)
+	_, _ = rand.Read(nonce) // crypto/rand never fails (Go 1.24+)
+	sess := newSession(s, conn, r.RemoteAddr, nonce)
+	if !s.open(sess) {
+		conn.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
+	defer s.forget(sess)
+	s.metrics.Connections.Inc()
+	defer s.metrics.Connections.Dec()
+
+	sess.send(render(challengeFrame{Type: "challenge", Version: ProtocolVersion, Nonce: nonce,
+		MaxMessageBytes: core.MaxICMessage, ProofRequired: s.proof}))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sess.writeLoop()
+	}()
+	go sess.pingLoop()
+	sess.readLoop()
+	<-done
+	sess.teardown()
+	s.log.Info("session closed", "remote", sess.remote, "role", sess.role, "reason", sess.closeWhy.why, "code", int(sess.closeWhy.code))
+}
+
+func (s *Server) open(sess *session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shut {
+		return false
+	}
+	s.wg.Add(1)
+	s.sessions[sess] = struct{}{}
+	return true
+}
+
+func (s *Server) forget(sess *session) {
+	s.mu.Lock()
+	delete(s.sessions, sess)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// Close ends every session with 1001 (going away), so the paired side of
+// each sees onclose 1001, and waits up to Limits.CloseTimeout.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.shut = true
+	open := make([]*session, 0, len(s.sessions))
+	for sess := range s.sessions {
+		open = append(open, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range open {
+		sess.close(reasonShutdown)
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-time.After(s.limits.CloseTimeout):
+		err = errors.New("interconnect: sessions still closing after timeout")
+	}
+	s.cancel()
+	return err
+}

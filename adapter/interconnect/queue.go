@@ -1,0 +1,107 @@
+package interconnect
+
+import (
+	"sync"
+
+	"github.com/switchboard-iot/switchboard/core"
+)
+
+// outQueue is a session's bounded send queue. Control frames (results,
+// events) count against one limit, and a client that lets it fill is
+// closed, as gizws does. Relayed messages count against a limit per pair
+// (per source watch, for a phone), and a full pair makes the sender wait
+// (core.Interconnect.offer) instead: backpressure reaches the sender as a
+// 204 / -2 timeout rather than a lost message.
+type outQueue struct {
+	mu      sync.Mutex
+	items   []item
+	control int // control frames queued
+	perPair map[string]int
+	space   chan struct{} // closed when a message leaves the queue
+	wake    chan struct{} // cap 1: tells the writer there is work
+	closed  bool
+	ctrlMax int
+	pairMax int
+}
+
+type item struct {
+	b    []byte
+	pair string // "" for control frames
+	msg  bool
+}
+
+func newOutQueue(ctrlMax, pairMax int) *outQueue {
+	return &outQueue{perPair: make(map[string]int), space: make(chan struct{}), wake: make(chan struct{}, 1),
+		ctrlMax: ctrlMax, pairMax: pairMax}
+}
+
+// push queues a control frame; false when the queue is full or closed.
+func (q *outQueue) push(b []byte) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed || q.control >= q.ctrlMax {
+		return false
+	}
+	q.control++
+	q.items = append(q.items, item{b: b})
+	q.poke()
+	return true
+}
+
+// offer queues a relayed message of pair unless that pair is at its limit.
+func (q *outQueue) offer(pair string, b []byte) (core.ICOffer, <-chan struct{}) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.closed:
+		return core.ICGone, nil
+	case q.perPair[pair] >= q.pairMax:
+		return core.ICFull, q.space
+	}
+	q.perPair[pair]++
+	q.items = append(q.items, item{b: b, pair: pair, msg: true})
+	q.poke()
+	return core.ICQueued, nil
+}
+
+func (q *outQueue) poke() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take removes everything queued, freeing pair slots for waiting senders.
+func (q *outQueue) take(dst []item) []item {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	dst = append(dst, q.items...)
+	clear(q.items)
+	q.items = q.items[:0]
+	q.control = 0
+	freed := false
+	for _, it := range dst {
+		if it.msg {
+			if q.perPair[it.pair]--; q.perPair[it.pair] <= 0 {
+				delete(q.perPair, it.pair)
+			}
+			freed = true
+		}
+	}
+	if freed {
+		close(q.space)
+		q.space = make(chan struct{})
+	}
+	return dst
+}
+
+// close makes later pushes and offers fail; waiting senders wake and see
+// ICGone.
+func (q *outQueue) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.closed = true
+		close(q.space)
+	}
+}

@@ -1,0 +1,133 @@
+package interconnect_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-iot/switchboard/client/interconnect"
+	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/testserver"
+)
+
+// TestSignVerifies: Sign's proof verifies with the relay's check for every
+// key type the relay supports, and not for another nonce.
+func TestSignVerifies(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	for name, key := range map[string]crypto.Signer{"RSA": rsaKey, "ECDSA": ecKey, "Ed25519": edKey} {
+		c := certFor(t, key)
+		nonce := []byte("nonce-0123456789")
+		sig, err := interconnect.Sign(key, nonce)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := core.VerifyICProof(c, nonce, sig); err != nil {
+			t.Errorf("%s: proof does not verify: %v", name, err)
+		}
+		if err := core.VerifyICProof(c, []byte("other"), sig); err == nil {
+			t.Errorf("%s: proof verifies for another nonce", name)
+		}
+	}
+}
+
+// TestRoundTrip: a watch and a phone client pair through a real server,
+// exchange a message each way, and a closed client fails calls with
+// ErrClosed.
+func TestRoundTrip(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv := testserver.Start(t)
+	app, err := srv.Admin.CreateApp(ctx, "client test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, _ := srv.CreateProduct(t, "demo-lamp.json")
+	u, sess, _, err := srv.Node().CreateUser(ctx, app.AppID, core.NewUser{PhoneID: "client-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, _, err := srv.Node().RegisterDevice(ctx, prod.ProductKey, "0a0b0c0d0e0f", "PASS1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Node().BindDevice(ctx, u.UID, dev.DID, "PASS1", core.BindOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der := certFor(t, key).DER
+	url := "ws" + strings.TrimPrefix(srv.HTTPURL, "http") + "/ws/interconnect/v1"
+
+	phone, err := interconnect.DialPhone(ctx, interconnect.Config{URL: url, Package: "com.example.c", Certificate: der, AppID: app.AppID, Token: sess.Token, Signer: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer phone.CloseNow()
+	if w := phone.Welcome(); w.UserID != u.UID || !w.Proven || w.MaxMessageBytes != core.MaxICMessage {
+		t.Fatalf("welcome %+v", w)
+	}
+	if _, err := phone.RequestPermissions(ctx, dev.DID, interconnect.PermDeviceManager); err != nil {
+		t.Fatal(err)
+	}
+	if err := phone.Listen(ctx, dev.DID); err != nil {
+		t.Fatal(err)
+	}
+	watch, err := interconnect.DialWatch(ctx, interconnect.Config{URL: url, Package: "com.example.c", Certificate: der, DID: dev.DID, Passcode: "PASS1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := <-watch.Events(); e.Type != "open" || e.IsReconnected {
+		t.Fatalf("watch event %+v", e)
+	}
+	if e := <-phone.Events(); e.Type != "node" || !e.Connected || e.Node != dev.DID {
+		t.Fatalf("phone event %+v", e)
+	}
+	if err := watch.Send(ctx, `{"n":1}`); err != nil {
+		t.Fatal(err)
+	}
+	if e := <-phone.Events(); e.Type != "message" || e.Data != `{"n":1}` {
+		t.Fatalf("phone got %+v", e)
+	}
+	if err := phone.SendMessage(ctx, dev.DID, []byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	if e := <-watch.Events(); e.Type != "message" || e.Data != "ok" {
+		t.Fatalf("watch got %+v", e)
+	}
+	watch.Close()
+	for e := range watch.Events() {
+		if e.Type == "closed" && e.Code != 1000 {
+			t.Errorf("closed event %+v, want code 1000", e)
+		}
+	}
+	if err := watch.Send(ctx, "x"); !errors.Is(err, interconnect.ErrClosed) {
+		t.Fatalf("Send after Close = %v, want ErrClosed", err)
+	}
+}
+
+func certFor(t *testing.T, key crypto.Signer) core.ICCert {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "c"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := core.ParseICCertificate(base64.StdEncoding.EncodeToString(der))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
