@@ -37,6 +37,9 @@ type Config struct {
 	AllowedOrigins []string
 	// TokenTTL is the lifetime of app user tokens (default 7 days).
 	TokenTTL time.Duration
+	// ConsoleAppID is the application id the web console's login form
+	// starts with; empty leaves it to the user (the demo sets its own).
+	ConsoleAppID string
 	// MQTTLimits bound each device connection.
 	MQTTLimits mqttgw.Limits
 	// Push tunes partner push delivery (timeouts, back-off, horizon);

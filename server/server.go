@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboard-iot/switchboard/adapter/admin"
 	"github.com/switchboard-iot/switchboard/adapter/aqara"
+	"github.com/switchboard-iot/switchboard/adapter/console"
 	"github.com/switchboard-iot/switchboard/adapter/devhttp"
 	"github.com/switchboard-iot/switchboard/adapter/gizapp"
 	"github.com/switchboard-iot/switchboard/adapter/gizws"
@@ -61,6 +62,8 @@ type Server struct {
 	ready atomic.Bool
 	// interconnect is the watch/phone relay (interconnect.go).
 	interconnect icParts
+	// consoleDefaults prefill the web console's login form (console.go).
+	consoleDefaults atomic.Pointer[console.Defaults]
 }
 
 // Start binds both listeners, opens the store and starts serving. On error
@@ -186,6 +189,9 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	partnerAPI.Register(mux)
 	s.pusher = aqara.NewPusher(partnerAPI, s.cfg.Push)
 	if err := s.pusher.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	if err := s.registerConsole(mux); err != nil {
 		return nil, err
 	}
 	return mux, nil

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/internal/demo"
 	"github.com/switchboard-iot/switchboard/server"
 )
 
@@ -28,6 +29,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.PublicWSSPort, "public-wss-port", 0, "wss_port announced to apps, where a TLS proxy listens (default: the HTTP port)")
 	fs.IntVar(&cfg.PublicMQTTTLSPort, "public-mqtts-port", 0, "port_s announced to apps (default: the MQTT port)")
 	origins := fs.String("allowed-origins", "*", "comma-separated browser origins admitted by CORS and WebSocket upgrades; * admits any")
+	demoMode := fs.Bool("demo", false, "create (or reuse) a demo product, app, user and simulated devices, and print how to use them")
+	fs.StringVar(&cfg.ConsoleAppID, "console-appid", "", "application id the web console's login form starts with (--demo sets its own)")
 	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 7*24*time.Hour, "lifetime of app user tokens")
 	fs.DurationVar(&cfg.Push.Timeout, "push-timeout", 5*time.Second, "how long one partner push attempt may take")
 	fs.DurationVar(&cfg.Push.RetryMin, "push-retry-min", time.Second, "back-off after a partner push's first failure; it doubles per failure")
@@ -66,22 +69,34 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cfg.MQTTLimits.MaxKeepalive = uint16(*keepalive)
 	cfg.Logger = log
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(serveBase(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Start(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
 	}
-	if srv.AdminTokenCreated {
+	var demoRun *demo.Demo
+	if *demoMode {
+		if demoRun, err = startDemo(ctx, srv, cfg, stdout, log); err != nil {
+			fmt.Fprintln(stderr, "switchboard: --demo:", err)
+			_ = srv.Shutdown(context.Background())
+			return 1
+		}
+	} else if srv.AdminTokenCreated {
 		fmt.Fprintf(stdout, "Generated an admin token (kept in %s/%s; shown only now):\n\n    %s\n\n",
 			cfg.DataDir, server.AdminTokenFile, srv.AdminToken)
 		fmt.Fprintf(stdout, "Next: create a product, an app and a device, for example\n"+
 			"    switchboard admin products create examples/products/demo-lamp.json\n"+
 			"    switchboard admin apps create \"My app\"\n"+
-			"    switchboard devsim --product-key <product_key>\n\n")
+			"    switchboard devsim --product-key <product_key>\n"+
+			"or start with --demo for all of that ready-made. The console is at http://%s/app\n\n",
+			publicHTTP(srv.HTTPAddr(), cfg.PublicHost))
 	}
 	<-ctx.Done()
+	if demoRun != nil {
+		demoRun.Stop() // the devices disconnect before the server drains
+	}
 	log.Info("shutting down", "timeout", drain.String())
 	sctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
