@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -178,8 +179,17 @@ func TestPushesSurviveAFlakyReceiver(t *testing.T) {
 	if err := w.as(tp.AccessToken).Call(ctx, "query.push.errorMsg", map[string]any{"appId": w.partner.AppID, "size": 300}, &failed); err != nil {
 		t.Fatal(err)
 	}
-	if len(failed.Msg) == 0 || failed.Msg[0].Attempts < 2 || failed.Msg[0].State != "delivered" || failed.Msg[0].Content == "" {
-		t.Fatalf("query.push.errorMsg = %+v", failed)
+	// attempts counts the failed attempts: every listed push failed at least
+	// once and was delivered in the end; the downtime made some fail often.
+	most := 0
+	for _, m := range failed.Msg {
+		if m.Attempts < 1 || m.State != "delivered" || !strings.Contains(m.Content, m.MsgID) {
+			t.Fatalf("query.push.errorMsg entry = %+v", m)
+		}
+		most = max(most, m.Attempts)
+	}
+	if len(failed.Msg) == 0 || most < 2 {
+		t.Fatalf("query.push.errorMsg lists %d pushes, most attempts %d", len(failed.Msg), most)
 	}
 	admin, err := w.srv.Admin.FailedPushes(ctx, w.partner.AppID)
 	if err != nil || len(admin) != len(failed.Msg) {
