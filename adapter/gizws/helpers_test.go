@@ -3,6 +3,7 @@ package gizws_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -70,11 +71,28 @@ func (f *fixture) mac() string { return fmt.Sprintf("a0b1c2%06x", f.macs.Add(1))
 
 // lamp starts a simulated fixed-length device; fan a var_len one.
 func (f *fixture) lamp(t testing.TB) *devsim.Device {
-	return f.srv.StartDevice(t, f.lampKey, f.lampSchema, f.mac())
+	return f.settled(t, f.srv.StartDevice(t, f.lampKey, f.lampSchema, f.mac()))
 }
 
 func (f *fixture) fan(t testing.TB) *devsim.Device {
-	return f.srv.StartDevice(t, f.fanKey, f.fanSchema, f.mac())
+	return f.settled(t, f.srv.StartDevice(t, f.fanKey, f.fanSchema, f.mac()))
+}
+
+// settled waits until the report a device sends on connect has been
+// handled, so it cannot arrive in the middle of a test's exchange.
+func (f *fixture) settled(t testing.TB, d *devsim.Device) *devsim.Device {
+	t.Helper()
+	testserver.Eventually(t, 5*time.Second, func() error {
+		attrs, _, err := f.node().LatestState(context.Background(), d.DID())
+		if err != nil {
+			return err
+		}
+		if string(attrs) == "{}" {
+			return errors.New("connect report not handled yet")
+		}
+		return nil
+	})
+	return d
 }
 
 func (f *fixture) bind(t testing.TB, uid string, d *devsim.Device) {
