@@ -104,7 +104,10 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	// browser thinks hidden), bounded on both sides of the protocol.
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	poll := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))
+	// A condition that throws (an element not rendered yet) counts as not
+	// met: a throw would end the poll with an unhandled rejection instead.
+	guarded := `(() => { try { return Boolean(` + expr + `); } catch (e) { return false; } })()`
+	poll := chromedp.Poll[bool](guarded, chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))
 	if _, err := chromedp.Run(pctx, poll); err != nil {
 		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main')?.innerText ?? ''`))
 		t.Fatalf("waiting for %s: %v\npage text:\n%s", what, err, page)
