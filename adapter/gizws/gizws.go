@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/waitfor"
 	"github.com/switchboard-iot/switchboard/metrics"
 )
 
@@ -174,12 +175,8 @@ func (s *Server) Close() error {
 	for _, sess := range s.hub.shut() {
 		sess.close(reasonShutdown)
 	}
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
 	var err error
-	select {
-	case <-done:
-	case <-time.After(s.limits.CloseTimeout):
+	if !waitfor.Group(&s.wg, s.limits.CloseTimeout) {
 		err = errors.New("gizws: sessions still closing after timeout")
 	}
 	s.cancel()

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/waitfor"
 	"github.com/switchboard-iot/switchboard/metrics"
 )
 
@@ -197,12 +198,8 @@ func (s *Server) Close() error {
 	for _, sess := range open {
 		sess.close(reasonShutdown)
 	}
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
 	var err error
-	select {
-	case <-done:
-	case <-time.After(s.limits.CloseTimeout):
+	if !waitfor.Group(&s.wg, s.limits.CloseTimeout) {
 		err = errors.New("interconnect: sessions still closing after timeout")
 	}
 	s.cancel()
