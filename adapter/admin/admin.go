@@ -48,37 +48,71 @@ func New(o Options) (*API, error) {
 	return &API{node: o.Node, token: []byte(o.Token), log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin"), ic: o.Interconnect}, nil
 }
 
+// route is one endpoint; every one needs the admin token.
+type route struct {
+	method, path string
+	h            http.HandlerFunc
+}
+
+// routes is the single table of endpoints.
+func (a *API) routes() []route {
+	return []route{
+		{"POST", "/admin/v1/products", a.createProduct},
+		{"GET", "/admin/v1/products", a.listProducts},
+		{"GET", "/admin/v1/products/{key}", a.getProduct},
+		{"POST", "/admin/v1/apps", a.createApp},
+		{"GET", "/admin/v1/apps", a.listApps},
+		{"GET", "/admin/v1/apps/{appid}", a.getApp},
+		{"POST", "/admin/v1/devices", a.registerDevice},
+		{"GET", "/admin/v1/devices", a.listDevices},
+		{"GET", "/admin/v1/devices/{did}", a.getDevice},
+		{"DELETE", "/admin/v1/devices/{did}", a.deleteDevice},
+		{"POST", "/admin/v1/devices/{did}/disable", a.setDisabled(true)},
+		{"POST", "/admin/v1/devices/{did}/enable", a.setDisabled(false)},
+		{"POST", "/admin/v1/devices/{did}/control", a.control},
+		{"DELETE", "/admin/v1/users/{uid}/tokens", a.revokeUserTokens},
+		{"POST", "/admin/v1/partners", a.createPartner},
+		{"GET", "/admin/v1/partners", a.listPartners},
+		{"GET", "/admin/v1/partners/{appid}", a.getPartner},
+		{"PUT", "/admin/v1/partners/{appid}", a.updatePartner},
+		{"POST", "/admin/v1/partners/{appid}/disable", a.setPartnerSuspended(true)},
+		{"POST", "/admin/v1/partners/{appid}/enable", a.setPartnerSuspended(false)},
+		{"POST", "/admin/v1/partners/{appid}/push/enable", a.resumePushes},
+		{"GET", "/admin/v1/partners/{appid}/pushes/failed", a.failedPushes},
+		{"GET", "/admin/v1/partners/{appid}/auth-codes", a.authCodes},
+		{"GET", "/admin/v1/interconnect/pairs", a.listInterconnectPairs},
+		// Anything else under /admin/ is a JSON 404, not the mux's text one.
+		{"", "/admin/", a.notFound},
+	}
+}
+
 // Register adds the routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, a.auth(h)) }
-	route("POST /admin/v1/products", a.createProduct)
-	route("GET /admin/v1/products", a.listProducts)
-	route("GET /admin/v1/products/{key}", a.getProduct)
-	route("POST /admin/v1/apps", a.createApp)
-	route("GET /admin/v1/apps", a.listApps)
-	route("GET /admin/v1/apps/{appid}", a.getApp)
-	route("POST /admin/v1/devices", a.registerDevice)
-	route("GET /admin/v1/devices", a.listDevices)
-	route("GET /admin/v1/devices/{did}", a.getDevice)
-	route("DELETE /admin/v1/devices/{did}", a.deleteDevice)
-	route("POST /admin/v1/devices/{did}/disable", a.setDisabled(true))
-	route("POST /admin/v1/devices/{did}/enable", a.setDisabled(false))
-	route("POST /admin/v1/devices/{did}/control", a.control)
-	route("DELETE /admin/v1/users/{uid}/tokens", a.revokeUserTokens)
-	route("POST /admin/v1/partners", a.createPartner)
-	route("GET /admin/v1/partners", a.listPartners)
-	route("GET /admin/v1/partners/{appid}", a.getPartner)
-	route("PUT /admin/v1/partners/{appid}", a.updatePartner)
-	route("POST /admin/v1/partners/{appid}/disable", a.setPartnerSuspended(true))
-	route("POST /admin/v1/partners/{appid}/enable", a.setPartnerSuspended(false))
-	route("POST /admin/v1/partners/{appid}/push/enable", a.resumePushes)
-	route("GET /admin/v1/partners/{appid}/pushes/failed", a.failedPushes)
-	route("GET /admin/v1/partners/{appid}/auth-codes", a.authCodes)
-	route("GET /admin/v1/interconnect/pairs", a.listInterconnectPairs)
-	// Anything else under /admin/ is a JSON 404, not the mux's text one.
-	route("/admin/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such admin endpoint: "+r.Method+" "+r.URL.Path)
-	})
+	for _, rt := range a.routes() {
+		pattern := rt.path
+		if rt.method != "" {
+			pattern = rt.method + " " + rt.path
+		}
+		mux.Handle(pattern, a.auth(rt.h))
+	}
+}
+
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "not_found", "no such admin endpoint: "+r.Method+" "+r.URL.Path)
+}
+
+// RouteInfo is one endpoint (Method "" matches every method), for tools
+// that must cover every route (the security suite in server/securitytest).
+type RouteInfo struct{ Method, Path string }
+
+// Routes lists the endpoints of the route table, in its order. All of them
+// need the admin token.
+func Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range (&API{}).routes() {
+		out = append(out, RouteInfo{Method: rt.method, Path: rt.path})
+	}
+	return out
 }
 
 // auth checks the bearer token in constant time.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sort"
 
 	"github.com/switchboard-iot/switchboard/core"
 )
@@ -53,6 +54,25 @@ func intentTable() map[string]intent {
 		"config.resource.unsubscribe": {needsToken: true, h: (*API).unsubscribe},
 		"query.push.errorMsg":         {h: (*API).pushErrors},
 	}
+}
+
+// IntentInfo is one intent of the table, for tools that must cover every
+// intent (the security suite in server/securitytest).
+type IntentInfo struct {
+	Name string
+	// NeedsToken: the intent acts for an account and needs a valid
+	// Accesstoken (109 absent, 108 expired, 2004 unknown).
+	NeedsToken bool
+}
+
+// Intents lists the intent table, sorted by name.
+func Intents() []IntentInfo {
+	var out []IntentInfo
+	for name, in := range intentTable() {
+		out = append(out, IntentInfo{Name: name, NeedsToken: in.needsToken})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // checkAccessToken judges the Accesstoken of an intent that acts for an

@@ -103,13 +103,42 @@ func New(o Options) (*Console, error) {
 // Register adds GET /app, GET /console/config.json and GET /console/...
 // to mux. GET patterns also answer HEAD.
 func (c *Console) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+PagePath, c.page)
-	mux.HandleFunc("GET "+AssetPrefix+"config.json", c.config)
-	mux.HandleFunc("GET "+AssetPrefix+"{path...}", c.asset)
-	// /console itself is a convenience for people who guess the name.
-	mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, PagePath, http.StatusFound)
-	})
+	for _, rt := range c.routes() {
+		mux.HandleFunc(rt.Method+" "+rt.Path, rt.h)
+	}
+}
+
+// RouteInfo is one endpoint, for tools that must cover every route (the
+// security suite in server/securitytest). Every console route is public:
+// the page and its assets hold no data, and config.json only the login
+// form's defaults.
+type RouteInfo struct{ Method, Path string }
+
+// route is a table entry: the endpoint and its handler.
+type route struct {
+	RouteInfo
+	h http.HandlerFunc
+}
+
+func (c *Console) routes() []route {
+	return []route{
+		{RouteInfo{"GET", PagePath}, c.page},
+		{RouteInfo{"GET", AssetPrefix + "config.json"}, c.config},
+		{RouteInfo{"GET", AssetPrefix + "{path...}"}, c.asset},
+		// /console itself is a convenience for people who guess the name.
+		{RouteInfo{"GET", "/console"}, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, PagePath, http.StatusFound)
+		}},
+	}
+}
+
+// Routes lists the endpoints, in table order.
+func Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range (&Console{}).routes() {
+		out = append(out, rt.RouteInfo)
+	}
+	return out
 }
 
 func (c *Console) page(w http.ResponseWriter, r *http.Request) {

@@ -50,11 +50,40 @@ func New(o Options) *Handler {
 	return &Handler{o: o, log: o.Logger.With("adapter", "devhttp"), metrics: o.Metrics.Adapter("devhttp")}
 }
 
+// RouteInfo is one endpoint, for tools that must cover every route (the
+// security suite in server/securitytest).
+type RouteInfo struct{ Method, Path string }
+
+// route is a table entry: the endpoint and its handler.
+type route struct {
+	RouteInfo
+	h http.HandlerFunc
+}
+
+// routes is the single table of endpoints. Register and provision need no
+// credentials (a GAgent has none yet); unregister needs the passcode.
+func (h *Handler) routes() []route {
+	return []route{
+		{RouteInfo{"POST", "/dev/devices"}, h.register},
+		{RouteInfo{"GET", "/dev/devices/{did}"}, h.provision},
+		{RouteInfo{"DELETE", "/dev/devices"}, h.unregister},
+	}
+}
+
+// Routes lists the endpoints, in table order.
+func Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range (&Handler{}).routes() {
+		out = append(out, rt.RouteInfo)
+	}
+	return out
+}
+
 // Register adds the routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /dev/devices", h.register)
-	mux.HandleFunc("GET /dev/devices/{did}", h.provision)
-	mux.HandleFunc("DELETE /dev/devices", h.unregister)
+	for _, rt := range h.routes() {
+		mux.HandleFunc(rt.Method+" "+rt.Path, rt.h)
+	}
 }
 
 // form reads the urlencoded body. net/http parses bodies only for POST,

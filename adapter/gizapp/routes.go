@@ -48,3 +48,25 @@ func (a *API) routes() []route {
 		{method: "GET", path: "/errors", access: public, h: (*API).errorList},
 	}
 }
+
+// RouteInfo describes one endpoint for tools that must cover every route
+// (the security suite in server/securitytest): a new route appears there
+// without anyone remembering to list it.
+type RouteInfo struct {
+	Method, Path string
+	// Access is "public", "app" (X-Gizwits-Application-Id) or "user"
+	// (and X-Gizwits-User-token).
+	Access string
+	// Limited routes are rate limited per client IP (9041).
+	Limited bool
+}
+
+// Routes lists the endpoints of the route table, in its order.
+func Routes() []RouteInfo {
+	names := map[access]string{public: "public", appAccess: "app", userAccess: "user"}
+	var out []RouteInfo
+	for _, rt := range (&API{}).routes() {
+		out = append(out, RouteInfo{Method: rt.method, Path: rt.path, Access: names[rt.access], Limited: rt.limited})
+	}
+	return out
+}

@@ -19,6 +19,12 @@ const (
 	cmdPing      = "ping"
 )
 
+// Commands lists every client command the protocol accepts (for tools
+// that must cover each, such as the security suite in server/securitytest).
+func Commands() []string {
+	return []string{cmdLogin, cmdSubscribe, cmdRaw, cmdRead, cmdWrite, cmdAck, cmdPing}
+}
+
 // P0 types a session may log in with.
 const (
 	p0Attrs  = "attrs_v4"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -46,6 +47,21 @@ var frameRoles = map[string]string{
 	"state": "watch", "diagnosis": "watch",
 	"nodes": "phone", "installed": "phone", "check_permissions": "phone",
 	"request_permissions": "phone", "listen": "phone", "unlisten": "phone",
+}
+
+// FrameType is one client frame type and the role that may send it ("" =
+// both), for tools that must cover every type (the security suite in
+// server/securitytest).
+type FrameType struct{ Type, Role string }
+
+// FrameTypes lists the client frame types, sorted by type.
+func FrameTypes() []FrameType {
+	out := make([]FrameType, 0, len(frameRoles))
+	for t, r := range frameRoles {
+		out = append(out, FrameType{Type: t, Role: r})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
+	return out
 }
 
 // wireFrame is the JSON shape; pointers tell absent from empty.
