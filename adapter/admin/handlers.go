@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/switchboard-iot/switchboard/core"
@@ -279,7 +280,7 @@ func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
 		a.coreError(w, err)
 		return
 	}
-	a.log.Info("partner created", "app_id", p.AppID, "name", p.Name, "push_url", p.PushURL, "push_sign", p.PushSign)
+	a.log.Info("partner created", "app_id", p.AppID, "name", p.Name, "push_url", logURL(p.PushURL), "push_sign", p.PushSign)
 	writeJSON(w, http.StatusCreated, a.viewPartner(r.Context(), p))
 }
 
@@ -317,7 +318,7 @@ func (a *API) updatePartner(w http.ResponseWriter, r *http.Request) {
 		a.coreError(w, err)
 		return
 	}
-	a.log.Info("partner updated", "app_id", p.AppID, "name", p.Name, "push_url", p.PushURL, "push_sign", p.PushSign)
+	a.log.Info("partner updated", "app_id", p.AppID, "name", p.Name, "push_url", logURL(p.PushURL), "push_sign", p.PushSign)
 	writeJSON(w, http.StatusOK, a.viewPartner(r.Context(), p))
 }
 
@@ -350,4 +351,21 @@ func (a *API) setPartnerSuspended(suspended bool) http.HandlerFunc {
 		a.log.Info("partner suspension set", "app_id", p.AppID, "suspended", p.Suspended, "reason", p.SuspendedReason)
 		writeJSON(w, http.StatusOK, a.viewPartner(r.Context(), p))
 	}
+}
+
+// logURL is a push URL fit for the log: a partner may put a credential in
+// its URL's user info or query, and the log must not carry it.
+func logURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	if u.User != nil {
+		u.User = url.User("…")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	u.Fragment = ""
+	return u.String()
 }

@@ -170,3 +170,24 @@ func TestPartnersErrors(t *testing.T) {
 		t.Errorf("bad JSON: %d, want 400", resp.StatusCode)
 	}
 }
+
+// TestPartnerPushURLNotLogged: a credential in a push URL's user info or
+// query never reaches the log.
+func TestPartnerPushURLNotLogged(t *testing.T) {
+	srv := testserver.Start(t)
+	ctx := context.Background()
+	secretURL := "https://push.example/aqara?key=k3y-s3cret"
+	p, err := srv.Admin.CreatePartner(ctx, adminclient.PartnerSettings{Name: "acme", PushURL: secretURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Admin.UpdatePartner(ctx, p.AppID, adminclient.PartnerSettings{Name: "acme", PushURL: secretURL + "&more=1"}); err != nil {
+		t.Fatal(err)
+	}
+	if !srv.Log.Contains("partner created", "push.example/aqara") || !srv.Log.Contains("partner updated", "push.example/aqara") {
+		t.Fatalf("the partner log lines are missing:\n%s", srv.Log.String())
+	}
+	if strings.Contains(srv.Log.String(), "s3cret") {
+		t.Errorf("the log carries a push URL's credential:\n%s", srv.Log.String())
+	}
+}
