@@ -161,6 +161,7 @@ func str(s string) func(*world) string { return func(*world) string { return s }
 
 var (
 	asA2         = &wsLogin{func(w *world) string { return w.appA }, func(w *world) string { return w.a2.uid }, func(w *world) string { return w.a2.token }}
+	noToken      = &wsLogin{func(w *world) string { return w.appA }, func(w *world) string { return w.a2.uid }, str("")}
 	badToken     = &wsLogin{func(w *world) string { return w.appA }, func(w *world) string { return w.a2.uid }, str("not-a-token")}
 	otherAppTok  = &wsLogin{func(w *world) string { return w.appA }, func(w *world) string { return w.b1.uid }, func(w *world) string { return w.b1.token }}
 	expiredTok   = &wsLogin{func(w *world) string { return w.appA }, func(w *world) string { return w.a2.uid }, func(w *world) string { return w.expiredToken }}
@@ -191,6 +192,7 @@ var wsRows = map[string]wsRow{
 	"ping": {public: "answers pong; carries no data"},
 	// login_req is the credential check itself: the case is the login.
 	"login_req": {cases: map[Case]wsCase{
+		NoCreds:    {login: noToken, loginCode: 1004},
 		WrongCreds: {login: badToken, loginCode: 9004},
 		// An appid that names no application (fixed on another branch: 9003).
 		WrongCreds + ": unknown appid": {login: unknownApp, loginCode: 9003},
