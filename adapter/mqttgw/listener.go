@@ -1,19 +1,30 @@
 package mqttgw
 
 import (
+	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"github.com/switchboard-iot/switchboard/internal/netlimit"
 )
 
 // boundListener hands mochi a socket that Switchboard bound itself, so that a
 // taken port is reported before anything starts and ":0" works in tests.
+// The socket is wrapped by netlimit: Accept errors are retried (mochi's own
+// listeners stop at the first one) and connection caps are applied.
 type boundListener struct {
-	id   string
-	ln   net.Listener
-	once sync.Once
+	id             string
+	ln             *netlimit.Listener
+	log            *slog.Logger
+	connectTimeout time.Duration
+	refused        func(reason string)
+	once           sync.Once
 }
 
 var _ listeners.Listener = (*boundListener)(nil)
@@ -23,14 +34,28 @@ func (l *boundListener) ID() string              { return l.id }
 func (l *boundListener) Address() string         { return l.ln.Addr().String() }
 func (l *boundListener) Protocol() string        { return "tcp" }
 
-// Serve accepts until the socket is closed, handing each connection to mochi.
+// reasonNoConnect counts connections closed for sending no CONNECT in time.
+const reasonNoConnect = "no_connect"
+
+// Serve accepts until the socket is closed, handing each connection to
+// mochi with a read deadline for its CONNECT: mochi reads the CONNECT
+// without one, so a silent connection would be held for ever. mochi
+// replaces the deadline with the keepalive's once the CONNECT is read.
 func (l *boundListener) Serve(establish listeners.EstablishFn) {
 	for {
-		conn, err := l.ln.Accept()
+		c, err := l.ln.Accept()
 		if err != nil {
-			return
+			return // closed: netlimit retries everything else
 		}
-		go func() { _ = establish(l.id, conn) }()
+		pc := &pendingConn{Conn: c}
+		_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
+		go func() {
+			err := establish(l.id, pc)
+			if err != nil && !pc.connected.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+				l.refused(reasonNoConnect)
+				l.log.Debug("connection closed: no CONNECT in time", "remote", c.RemoteAddr().String(), "timeout", l.connectTimeout.String())
+			}
+		}()
 	}
 }
 
@@ -40,4 +65,12 @@ func (l *boundListener) Close(closeClients listeners.CloseFn) {
 		_ = l.ln.Close()
 		closeClients(l.id)
 	})
+}
+
+// pendingConn is a device connection that records whether its CONNECT
+// arrived (limitsHook.OnConnect sets it), so a deadline error can be told
+// apart from a keepalive expiry.
+type pendingConn struct {
+	net.Conn
+	connected atomic.Bool
 }
