@@ -144,7 +144,7 @@ func New(ln net.Listener, o Options) (*Gateway, error) {
 		Logger: g.log, AcceptError: acceptError, Refused: refused,
 	})
 	if err := g.broker.AddListener(&boundListener{id: "devices", ln: limited, log: g.log,
-		connectTimeout: lim.ConnectTimeout, refused: refused}); err != nil {
+		connectTimeout: lim.ConnectTimeout, refused: refused, conns: make(map[*pendingConn]struct{})}); err != nil {
 		return nil, err
 	}
 	return g, nil

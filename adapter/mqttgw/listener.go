@@ -25,6 +25,13 @@ type boundListener struct {
 	connectTimeout time.Duration
 	refused        func(reason string)
 	once           sync.Once
+
+	// conns are the connections handed to mochi and not yet ended, and wg
+	// their goroutines. Close ends and waits for them all, so none can
+	// enter mochi's client WaitGroup while mochi waits on it at shutdown.
+	mu    sync.Mutex
+	conns map[*pendingConn]struct{}
+	wg    sync.WaitGroup
 }
 
 var _ listeners.Listener = (*boundListener)(nil)
@@ -49,7 +56,12 @@ func (l *boundListener) Serve(establish listeners.EstablishFn) {
 		}
 		pc := &pendingConn{Conn: c}
 		_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
+		if !l.track(pc) {
+			_ = c.Close()
+			return
+		}
 		go func() {
+			defer l.untrack(pc)
 			err := establish(l.id, pc)
 			if err != nil && !pc.connected.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
 				l.refused(reasonNoConnect)
@@ -63,8 +75,33 @@ func (l *boundListener) Serve(establish listeners.EstablishFn) {
 func (l *boundListener) Close(closeClients listeners.CloseFn) {
 	l.once.Do(func() {
 		_ = l.ln.Close()
-		closeClients(l.id)
+		closeClients(l.id) // sessions first, with mochi's own reason
+		l.mu.Lock()
+		for pc := range l.conns {
+			_ = pc.Close()
+		}
+		l.conns = nil // no more: track refuses
+		l.mu.Unlock()
+		l.wg.Wait()
 	})
+}
+
+func (l *boundListener) track(pc *pendingConn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conns == nil {
+		return false
+	}
+	l.conns[pc] = struct{}{}
+	l.wg.Add(1)
+	return true
+}
+
+func (l *boundListener) untrack(pc *pendingConn) {
+	l.mu.Lock()
+	delete(l.conns, pc)
+	l.mu.Unlock()
+	l.wg.Done()
 }
 
 // pendingConn is a device connection that records whether its CONNECT

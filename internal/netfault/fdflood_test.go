@@ -189,20 +189,11 @@ func rawConnack(addr string, d adminclient.Device, within time.Duration) error {
 
 func (p *limited) metric(t *testing.T, series string) float64 {
 	t.Helper()
-	resp, err := http.Get(p.httpURL + "/metrics")
+	v, err := metric(p.httpURL, series)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, series+" "); ok {
-			var f float64
-			fmt.Sscan(v, &f)
-			return f
-		}
-	}
-	return 0
+	return v
 }
 
 // stop sends SIGTERM and expects a clean exit.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -144,4 +146,27 @@ func newLampFixture(t *testing.T, opts ...testserver.Option) *lampFixture {
 
 func (f *lampFixture) device(t *testing.T, mac string) adminclient.Device {
 	return registerDevice(t, f.srv.Admin, f.productKey, mac)
+}
+
+// metric reads one sample of baseURL's /metrics, 0 when absent. Unlike
+// testserver's it returns the error, for use inside Eventually while a
+// connection cap may still refuse the request.
+func metric(baseURL, series string) (float64, error) {
+	resp, err := http.Get(baseURL + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			var f float64
+			_, err := fmt.Sscan(v, &f)
+			return f, err
+		}
+	}
+	return 0, nil
 }
