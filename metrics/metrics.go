@@ -22,6 +22,12 @@ type Metrics struct {
 	// PushAttempts counts partner push attempts by result ("delivered",
 	// "failed", "dead": given up after the retry horizon).
 	PushAttempts *prometheus.CounterVec
+	// AcceptErrors counts failed Accept calls per listener ("mqtt",
+	// "http"); each is retried after a back-off.
+	AcceptErrors *prometheus.CounterVec
+	// ConnectionsRefused counts connections closed by a limit, per
+	// listener and reason ("total", "per_address", "no_connect").
+	ConnectionsRefused *prometheus.CounterVec
 }
 
 // New creates and registers the collectors, plus the Go runtime and process
@@ -49,8 +55,17 @@ func New() *Metrics {
 			Namespace: "switchboard", Name: "push_attempts_total",
 			Help: "Partner push attempts by result (delivered, failed, dead).",
 		}, []string{"result"}),
+		AcceptErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "switchboard", Name: "accept_errors_total",
+			Help: "Failed Accept calls per listener (retried after a back-off).",
+		}, []string{"listener"}),
+		ConnectionsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "switchboard", Name: "connections_refused_total",
+			Help: "Connections closed by a limit, per listener and reason (total, per_address, no_connect).",
+		}, []string{"listener", "reason"}),
 	}
 	m.Registry.MustRegister(m.Connections, m.Messages, m.DecodeErrors, m.QueueDrops, m.PushAttempts,
+		m.AcceptErrors, m.ConnectionsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -42,6 +42,8 @@ type Config struct {
 	ConsoleAppID string
 	// MQTTLimits bound each device connection.
 	MQTTLimits mqttgw.Limits
+	// HTTPLimits bound each HTTP connection (httplimits.go).
+	HTTPLimits HTTPLimits
 	// Push tunes partner push delivery (timeouts, back-off, horizon);
 	// PushPolicy the failure rule that suspends a partner's pushes.
 	Push       aqara.PushOptions
@@ -62,6 +64,7 @@ func (c Config) withDefaults() Config {
 	if len(c.AllowedOrigins) == 0 {
 		c.AllowedOrigins = []string{"*"}
 	}
+	c.HTTPLimits = c.HTTPLimits.withDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -11,11 +11,13 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/netlimit"
 	"github.com/switchboard-iot/switchboard/metrics"
 )
 
@@ -37,6 +39,15 @@ type Limits struct {
 	// so a silent device is declared offline after 1.5 times this. Default
 	// 600 (GAgent asks for 120).
 	MaxKeepalive uint16
+	// ConnectTimeout is how long a new connection may take to send its
+	// CONNECT before it is closed (and counted as refused, no_connect).
+	// Default 10 s: GAgent sends CONNECT as soon as TCP is up.
+	ConnectTimeout time.Duration
+	// MaxConns caps the device connections open at once, authenticated or
+	// not; MaxConnsPerAddr caps them per client IP address. Beyond either
+	// a connection is closed at accept, before CONNACK. 0 means the
+	// default (100000 and 1000), less than 0 no cap.
+	MaxConns, MaxConnsPerAddr int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -54,6 +65,15 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxKeepalive == 0 {
 		l.MaxKeepalive = 600
+	}
+	if l.ConnectTimeout <= 0 {
+		l.ConnectTimeout = 10 * time.Second
+	}
+	if l.MaxConns == 0 {
+		l.MaxConns = 100_000
+	}
+	if l.MaxConnsPerAddr == 0 {
+		l.MaxConnsPerAddr = 1000
 	}
 	return l
 }
@@ -115,7 +135,16 @@ func New(ln net.Listener, o Options) (*Gateway, error) {
 	if err := g.broker.AddHook(&hook{g: g}, nil); err != nil {
 		return nil, err
 	}
-	if err := g.broker.AddListener(&boundListener{id: "devices", ln: ln}); err != nil {
+	if err := g.broker.AddHook(&limitsHook{g: g}, nil); err != nil {
+		return nil, err
+	}
+	acceptError, refused := o.Metrics.Listener("mqtt")
+	limited := netlimit.New(ln, netlimit.Options{
+		Name: "mqtt", MaxConns: lim.MaxConns, MaxConnsPerAddr: lim.MaxConnsPerAddr,
+		Logger: g.log, AcceptError: acceptError, Refused: refused,
+	})
+	if err := g.broker.AddListener(&boundListener{id: "devices", ln: limited, log: g.log,
+		connectTimeout: lim.ConnectTimeout, refused: refused, conns: make(map[*pendingConn]struct{})}); err != nil {
 		return nil, err
 	}
 	return g, nil

@@ -1,19 +1,37 @@
 package mqttgw
 
 import (
+	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"github.com/switchboard-iot/switchboard/internal/netlimit"
 )
 
 // boundListener hands mochi a socket that Switchboard bound itself, so that a
 // taken port is reported before anything starts and ":0" works in tests.
+// The socket is wrapped by netlimit: Accept errors are retried (mochi's own
+// listeners stop at the first one) and connection caps are applied.
 type boundListener struct {
-	id   string
-	ln   net.Listener
-	once sync.Once
+	id             string
+	ln             *netlimit.Listener
+	log            *slog.Logger
+	connectTimeout time.Duration
+	refused        func(reason string)
+	once           sync.Once
+
+	// conns are the connections handed to mochi and not yet ended, and wg
+	// their goroutines. Close ends and waits for them all, so none can
+	// enter mochi's client WaitGroup while mochi waits on it at shutdown.
+	mu    sync.Mutex
+	conns map[*pendingConn]struct{}
+	wg    sync.WaitGroup
 }
 
 var _ listeners.Listener = (*boundListener)(nil)
@@ -23,14 +41,33 @@ func (l *boundListener) ID() string              { return l.id }
 func (l *boundListener) Address() string         { return l.ln.Addr().String() }
 func (l *boundListener) Protocol() string        { return "tcp" }
 
-// Serve accepts until the socket is closed, handing each connection to mochi.
+// reasonNoConnect counts connections closed for sending no CONNECT in time.
+const reasonNoConnect = "no_connect"
+
+// Serve accepts until the socket is closed, handing each connection to
+// mochi with a read deadline for its CONNECT: mochi reads the CONNECT
+// without one, so a silent connection would be held for ever. mochi
+// replaces the deadline with the keepalive's once the CONNECT is read.
 func (l *boundListener) Serve(establish listeners.EstablishFn) {
 	for {
-		conn, err := l.ln.Accept()
+		c, err := l.ln.Accept()
 		if err != nil {
+			return // closed: netlimit retries everything else
+		}
+		pc := &pendingConn{Conn: c}
+		_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
+		if !l.track(pc) {
+			_ = c.Close()
 			return
 		}
-		go func() { _ = establish(l.id, conn) }()
+		go func() {
+			defer l.untrack(pc)
+			err := establish(l.id, pc)
+			if err != nil && !pc.connected.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+				l.refused(reasonNoConnect)
+				l.log.Debug("connection closed: no CONNECT in time", "remote", c.RemoteAddr().String(), "timeout", l.connectTimeout.String())
+			}
+		}()
 	}
 }
 
@@ -38,6 +75,39 @@ func (l *boundListener) Serve(establish listeners.EstablishFn) {
 func (l *boundListener) Close(closeClients listeners.CloseFn) {
 	l.once.Do(func() {
 		_ = l.ln.Close()
-		closeClients(l.id)
+		closeClients(l.id) // sessions first, with mochi's own reason
+		l.mu.Lock()
+		for pc := range l.conns {
+			_ = pc.Close()
+		}
+		l.conns = nil // no more: track refuses
+		l.mu.Unlock()
+		l.wg.Wait()
 	})
+}
+
+func (l *boundListener) track(pc *pendingConn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conns == nil {
+		return false
+	}
+	l.conns[pc] = struct{}{}
+	l.wg.Add(1)
+	return true
+}
+
+func (l *boundListener) untrack(pc *pendingConn) {
+	l.mu.Lock()
+	delete(l.conns, pc)
+	l.mu.Unlock()
+	l.wg.Done()
+}
+
+// pendingConn is a device connection that records whether its CONNECT
+// arrived (limitsHook.OnConnect sets it), so a deadline error can be told
+// apart from a keepalive expiry.
+type pendingConn struct {
+	net.Conn
+	connected atomic.Bool
 }
