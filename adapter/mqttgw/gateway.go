@@ -101,6 +101,9 @@ func New(ln net.Listener, o Options) (*Gateway, error) {
 	caps.TopicAliasMaximum = topicAliasMaximum
 	caps.RetainAvailable = 0    // nothing a device sends is kept for later subscribers
 	caps.SharedSubAvailable = 0 // advertised in CONNACK; $share filters fail the ACL
+	// mochi would copy a PUBLISH's properties into its PUBACK, and with them
+	// put "granted QoS 1" (0x01, not a PUBACK code) on the wire.
+	caps.Compatibilities.NoInheritedPropertiesOnAck = true
 	g := &Gateway{
 		node:    o.Node,
 		log:     o.Logger.With("adapter", "mqtt"),
