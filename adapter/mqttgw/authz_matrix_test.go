@@ -11,6 +11,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
+	"github.com/switchboard-iot/switchboard/adminclient"
 	"github.com/switchboard-iot/switchboard/codec/p0"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
@@ -149,8 +150,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 type matrix struct {
-	f        *fixture
-	attacker string
+	f *fixture
+	// The attacker of each case is the next of attackers in turn: mochi
+	// cleans up a closed session by client id a moment after the device
+	// goes offline, and a new session of the same id in that moment can
+	// lose its subscriptions (a takeover race of mochi's own).
+	attackers []adminclient.Device
+	turn      int
+	attacker  string
+	passcode  string
 	victim   string
 	got      chan paho.Message // what the victim receives
 	victimC  paho.Client
@@ -162,9 +170,9 @@ type matrix struct {
 func newMatrix(t *testing.T, f *fixture) *matrix {
 	victim := f.register(t, "a0b1c2d3e4f6")
 	m := &matrix{
-		f:        f,
-		attacker: f.dev.DID,
-		victim:   victim.DID,
+		f:         f,
+		attackers: []adminclient.Device{f.dev, f.register(t, "a0b1c2d3e4a1"), f.register(t, "a0b1c2d3e4a2"), f.register(t, "a0b1c2d3e4a3")},
+		victim:    victim.DID,
 		got:      make(chan paho.Message, 64),
 		victimEv: events(t, f.srv, core.SubjectData(victim.DID)),
 		// Switch the lamp on: what an attacker would send to the victim.
@@ -180,6 +188,10 @@ func newMatrix(t *testing.T, f *fixture) *matrix {
 }
 
 func (m *matrix) run(t *testing.T, version byte, k topicKind, a action) {
+	d := m.attackers[m.turn%len(m.attackers)]
+	m.turn++
+	m.f.srv.WaitOnline(t, d.DID, false) // its previous session is over
+	m.attacker, m.passcode = d.DID, d.Passcode
 	topic := k.topic(m.attacker, m.victim, m.f.product.ProductKey)
 	wantID := a.expect(k)
 	want := mqttgw.Answer{} // an accepted QoS 0 publish: nothing, session kept
@@ -189,7 +201,7 @@ func (m *matrix) run(t *testing.T, version byte, k topicKind, a action) {
 	c := dialMQTT(t, m.f.srv.MQTTAddr, version)
 	defer c.close()
 	if a.will {
-		pk := connectPacket(version, m.attacker, m.attacker, m.f.dev.Passcode)
+		pk := connectPacket(version, m.attacker, m.attacker, m.passcode)
 		pk.Connect.WillFlag, pk.Connect.WillTopic, pk.Connect.WillPayload = true, topic, m.attack
 		if a.name != "will" {
 			pk.Connect.WillQos, pk.Connect.WillRetain = 1, true
@@ -220,7 +232,7 @@ func (m *matrix) run(t *testing.T, version byte, k topicKind, a action) {
 // its markers arrive.
 func (m *matrix) login(t *testing.T, c *mqttConn) {
 	t.Helper()
-	c.send(connectPacket(c.version, m.attacker, m.attacker, m.f.dev.Passcode))
+	c.send(connectPacket(c.version, m.attacker, m.attacker, m.passcode))
 	if err := c.expect(mqttgw.Answer{Packet: "CONNACK", Codes: []byte{0}}); err != nil {
 		t.Fatalf("attacker login: %v", err)
 	}
