@@ -159,12 +159,12 @@ type matrix struct {
 	turn      int
 	attacker  string
 	passcode  string
-	victim   string
-	got      chan paho.Message // what the victim receives
-	victimC  paho.Client
-	victimEv <-chan core.DeviceEvent
-	marks    int
-	attack   []byte // the attack payload: a P0 write to the victim
+	victim    string
+	got       chan paho.Message // what the victim receives
+	victimC   paho.Client
+	victimEv  <-chan core.DeviceEvent
+	marks     int
+	attack    []byte // the attack payload: a P0 write to the victim
 }
 
 func newMatrix(t *testing.T, f *fixture) *matrix {
@@ -173,8 +173,8 @@ func newMatrix(t *testing.T, f *fixture) *matrix {
 		f:         f,
 		attackers: []adminclient.Device{f.dev, f.register(t, "a0b1c2d3e4a1"), f.register(t, "a0b1c2d3e4a2"), f.register(t, "a0b1c2d3e4a3")},
 		victim:    victim.DID,
-		got:      make(chan paho.Message, 64),
-		victimEv: events(t, f.srv, core.SubjectData(victim.DID)),
+		got:       make(chan paho.Message, 64),
+		victimEv:  events(t, f.srv, core.SubjectData(victim.DID)),
 		// Switch the lamp on: what an attacker would send to the victim.
 		attack: p0.Append(nil, p0.Frame{Cmd: p0.CmdAppToDevice, Payload: []byte{0x01, 0x01, 0x01, 0, 0, 0, 0, 0}}),
 	}
