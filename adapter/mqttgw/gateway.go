@@ -115,8 +115,15 @@ func New(ln net.Listener, o Options) (*Gateway, error) {
 	caps.MaximumSessionExpiryInterval = 0 // devices use clean sessions; keep nothing after they leave
 	caps.MaximumInflight = 64
 	caps.ReceiveMaximum = 16
-	caps.TopicAliasMaximum = 16
-	caps.RetainAvailable = 0 // devices have no use for retained messages
+	// What a device may do is decided in hook.go, connect.go, publish.go
+	// and topics.go; docs/protocol-gizwits.md "Authorization of every MQTT
+	// path" has the reasons.
+	caps.TopicAliasMaximum = topicAliasMaximum
+	caps.RetainAvailable = 0    // nothing a device sends is kept for later subscribers
+	caps.SharedSubAvailable = 0 // advertised in CONNACK; $share filters fail the ACL
+	// mochi would copy a PUBLISH's properties into its PUBACK, and with them
+	// put "granted QoS 1" (0x01, not a PUBACK code) on the wire.
+	caps.Compatibilities.NoInheritedPropertiesOnAck = true
 	g := &Gateway{
 		node:    o.Node,
 		log:     o.Logger.With("adapter", "mqtt"),

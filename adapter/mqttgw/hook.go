@@ -39,33 +39,56 @@ func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablish,
 		mqtt.OnDisconnect, mqtt.OnPublish, mqtt.OnPublishDropped,
+		mqtt.OnPacketRead, mqtt.OnPacketEncode, mqtt.OnWill,
 	}, []byte{b})
 }
 
-// OnConnect bounds the keepalive before mochi arms the read deadline with it.
-func (h *hook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
+// OnPacketRead sees CONNECT and PUBLISH packets before mochi does
+// (connect.go, publish.go).
+func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	switch pk.FixedHeader.Type {
+	case packets.Connect:
+		return h.readConnect(cl, pk)
+	case packets.Publish:
+		return h.readPublish(cl, pk)
+	}
+	return pk, nil
+}
+
+// OnPacketEncode completes mochi's CONNACK (connect.go).
+func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if pk.FixedHeader.Type == packets.Connack {
+		return encodeConnack(cl, pk)
+	}
+	return pk
+}
+
+// OnWill: wills are refused at CONNECT (reasonConnectWill), so none should
+// be left to send; if one is, its bytes go nowhere.
+func (h *hook) OnWill(cl *mqtt.Client, w mqtt.Will) (mqtt.Will, error) {
+	h.g.log.Error("a device session held a will; dropped", "client", cl.ID, "topic", w.TopicName)
+	return dropWill(w), nil
+}
+
+// OnConnect bounds the keepalive before mochi arms the read deadline with
+// it, and admits or refuses the device. It is the last hook before mochi's
+// own CONNACK, and the only one that can choose the refusal code
+// (reasons.go): OnConnectAuthenticate can only make mochi say 0x86/0x05.
+func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if max := h.g.limits.MaxKeepalive; cl.State.Keepalive == 0 || cl.State.Keepalive > max {
 		cl.State.Keepalive = max
 	}
+	s, refusal := h.admit(cl, pk)
+	if refusal != nil {
+		return refuseConnect(cl, refusal)
+	}
+	h.sessions.Store(cl, s)
 	return nil
 }
 
-// OnConnectAuthenticate: client id = username = did, password = passcode
-// (notes §1.2). A refusal makes mochi answer CONNACK 0x05 (not authorized)
-// to MQTT 3.1/3.1.1 devices and 0x86 to MQTT 5 ones.
-func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
-	did := string(pk.Connect.Username)
-	if cl.ID != did {
-		h.g.log.Info("device refused: client id is not the username", "client", cl.ID, "remote", cl.Net.Remote)
-		return false
-	}
-	d, err := h.g.node.AuthenticateDevice(hookContext(), did, string(pk.Connect.Password))
-	if err != nil {
-		h.g.log.Info("device refused", "did", did, "remote", cl.Net.Remote, "err", err)
-		return false
-	}
-	h.sessions.Store(cl, &session{client: cl, device: d})
-	return true
+// OnConnectAuthenticate accepts the clients OnConnect admitted.
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) bool {
+	return h.session(cl) != nil
 }
 
 // OnSessionEstablish runs before mochi takes over an older session with the
@@ -115,7 +138,8 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, _ bool) {
 	}
 }
 
-// OnACLCheck confines a device to its own topics.
+// OnACLCheck confines a device to its own topics: mochi asks it for every
+// SUBSCRIBE filter, and for every PUBLISH readPublish let through.
 func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	s := h.session(cl)
 	if s == nil {
@@ -127,7 +151,8 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	} else {
 		ok = maySubscribe(s.device.DID, s.device.ProductKey, topic)
 	}
-	if !ok {
+	// Refused publishes were logged by readPublish.
+	if !ok && !write {
 		h.g.log.Info("device refused by ACL", "did", s.device.DID, "topic", topic, "publish", write)
 	}
 	return ok
@@ -135,15 +160,26 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 
 // OnPublish handles a device's frame. It runs on the device's own read
 // loop, so a slow device only slows itself; the core never blocks on apps.
+//
+// A device's publish is for the gateway only: CodeSuccessIgnore makes mochi
+// acknowledge it without handing it to any subscriber or keeping it, so
+// none of its bytes or properties (response topic, correlation data, user
+// properties) reach another client, whatever subscriptions exist.
 func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.Net.Inline {
+		return pk, nil // the gateway's own downlinks and replies
+	}
 	s := h.session(cl)
-	if s == nil || cl.Net.Inline {
-		return pk, nil
+	// Checked again after mochi resolved the topic: readPublish's check is
+	// the one that answers, this one only guards it.
+	if s == nil || publishRefusal(s.device.DID, pk) != nil {
+		h.g.log.Error("publish passed readPublish but is refused", "client", cl.ID, "topic", pk.TopicName)
+		return pk, packets.ErrRejectPacket
 	}
 	h.g.metrics.In.Inc()
 	if pk.TopicName == topicServerRequest {
 		h.serverRequest(s, pk.Payload)
-		return pk, nil
+		return pk, packets.CodeSuccessIgnore
 	}
 	clientID := parseUplink(s.device.DID, pk.TopicName)
 	if err := h.g.node.DeviceUplink(hookContext(), s.device, clientID, pk.Payload); err != nil {
@@ -168,7 +204,7 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 			return pk, packets.ErrRejectPacket
 		}
 	}
-	return pk, nil
+	return pk, packets.CodeSuccessIgnore
 }
 
 // storeWait bounds how long a QoS 1 PUBLISH waits for its write.
