@@ -177,31 +177,13 @@ func (n *Node) AppToken(ctx context.Context, appID, auth string) (Session, error
 
 // UserByToken authenticates a user token presented with an appid.
 func (n *Node) UserByToken(ctx context.Context, appID, token string) (store.User, error) {
-	if token == "" || len(token) > 128 {
-		return store.User{}, ErrTokenInvalid
-	}
-	t, err := n.store.GetToken(ctx, tokenHash(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, ErrTokenInvalid
-	}
-	if err != nil {
-		return store.User{}, err
-	}
-	if t.UID == "" || t.AppID != appID {
-		return store.User{}, ErrTokenInvalid
-	}
-	if !time.Now().Before(t.ExpiresAt) {
-		return store.User{}, ErrTokenExpired
-	}
-	u, err := n.store.GetUser(ctx, t.UID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, ErrTokenInvalid
-	}
+	u, _, err := n.AuthToken(ctx, appID, token)
 	return u, err
 }
 
 // RevokeUserTokens ends every token of a user (a lost phone, a leaked
-// token); it returns how many there were. ErrUserNotFound if no such user.
+// token) and every live session logged in with one; it returns how many
+// tokens there were. ErrUserNotFound if no such user.
 func (n *Node) RevokeUserTokens(ctx context.Context, uid string) (int, error) {
 	if _, err := n.store.GetUser(ctx, uid); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -209,16 +191,31 @@ func (n *Node) RevokeUserTokens(ctx context.Context, uid string) (int, error) {
 		}
 		return 0, err
 	}
-	return n.store.DeleteUserTokens(ctx, uid)
+	c, err := n.store.DeleteUserTokens(ctx, uid)
+	if err != nil {
+		return 0, err
+	}
+	n.publishAccess(ctx, AccessEvent{UID: uid, Reason: AccessTokensRevoked})
+	return c, nil
 }
 
-// RevokeToken ends one token.
+// RevokeToken ends one token and the live sessions logged in with it.
 func (n *Node) RevokeToken(ctx context.Context, token string) error {
-	err := n.store.DeleteToken(ctx, tokenHash(token))
+	h := tokenHash(token)
+	t, err := n.store.GetToken(ctx, h)
+	if err == nil {
+		err = n.store.DeleteToken(ctx, h)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrTokenInvalid
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if t.UID != "" {
+		n.publishAccess(ctx, AccessEvent{UID: t.UID, TokenHash: h, Reason: AccessTokenRevoked})
+	}
+	return nil
 }
 
 // CheckPassword reports whether pw is the user's password, without issuing
@@ -239,8 +236,11 @@ func (n *Node) CheckPassword(ctx context.Context, u store.User, pw string) error
 }
 
 // UpdateUser saves profile changes, and a new password when pw is not
-// empty. Tokens already issued stay valid, as on the Gizwits cloud.
-func (n *Node) UpdateUser(ctx context.Context, u store.User, pw string) (store.User, error) {
+// empty. A new password ends every other token of the user and the live
+// sessions logged in with them; keepToken, the token of the request that
+// changed it, stays valid (unlike the Gizwits cloud, where every token
+// does: docs/decisions.md).
+func (n *Node) UpdateUser(ctx context.Context, u store.User, pw, keepToken string) (store.User, error) {
 	if pw != "" {
 		if err := checkPassword(pw); err != nil {
 			return store.User{}, err
@@ -257,6 +257,16 @@ func (n *Node) UpdateUser(ctx context.Context, u store.User, pw string) (store.U
 			return store.User{}, n.takenField(ctx, u)
 		}
 		return store.User{}, err
+	}
+	if pw != "" {
+		keep := ""
+		if keepToken != "" {
+			keep = tokenHash(keepToken)
+		}
+		if _, err := n.store.DeleteOtherUserTokens(ctx, u.UID, keep); err != nil {
+			return store.User{}, err
+		}
+		n.publishAccess(ctx, AccessEvent{UID: u.UID, KeepHash: keep, Reason: AccessPasswordChange})
 	}
 	return u, nil
 }

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -121,7 +120,7 @@ type Interconnect struct {
 	phones   map[phoneKey]*ICHandle
 	changed  chan struct{} // closed and replaced on every registry change
 	counts   map[pairKey]*pairDelta
-	sub      bus.Subscription
+	subs     []bus.Subscription
 	stop     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
@@ -159,25 +158,40 @@ func NewInterconnect(node *Node, o ICOptions) *Interconnect {
 	}
 }
 
-// Start follows binding changes (an unbound watch loses its session) and
-// runs the counter flusher.
+// Start follows what ends sessions (interconnect_access.go: bindings,
+// tokens, device controls) and runs the counter flusher.
 func (ic *Interconnect) Start() error {
-	sub, err := ic.node.bus.Subscribe(PatternAllUserBindings, ic.onBinding)
-	if err != nil {
-		return err
+	for _, s := range []struct {
+		pattern string
+		h       bus.Handler
+	}{
+		{PatternAllUserBindings, ic.onBinding},
+		{PatternAllUserAccess, ic.onAccess},
+		{PatternAllControl, ic.onControl},
+	} {
+		sub, err := ic.node.bus.Subscribe(s.pattern, s.h)
+		if err != nil {
+			ic.unsubscribe()
+			return err
+		}
+		ic.subs = append(ic.subs, sub)
 	}
-	ic.sub = sub
 	go ic.flushLoop()
 	return nil
+}
+
+func (ic *Interconnect) unsubscribe() {
+	for _, sub := range ic.subs {
+		sub.Unsubscribe()
+	}
+	ic.subs = nil
 }
 
 // Close stops following bindings and writes the last counters.
 func (ic *Interconnect) Close(ctx context.Context) error {
 	var err error
 	ic.stopOnce.Do(func() {
-		if ic.sub != nil {
-			ic.sub.Unsubscribe()
-		}
+		ic.unsubscribe()
 		close(ic.stop)
 		select {
 		case <-ic.done:
@@ -186,26 +200,6 @@ func (ic *Interconnect) Close(ctx context.Context) error {
 		err = ic.flush(ctx)
 	})
 	return err
-}
-
-// onBinding closes the watch sessions of a binding that was removed: the
-// watch may no longer speak for that user.
-func (ic *Interconnect) onBinding(_ string, data []byte) {
-	var e BindingEvent
-	if json.Unmarshal(data, &e) != nil || e.Bind {
-		return
-	}
-	ic.mu.Lock()
-	var victims []*ICHandle
-	for k, h := range ic.watches {
-		if k.uid == e.UID && k.did == e.DID {
-			victims = append(victims, h)
-		}
-	}
-	ic.mu.Unlock()
-	for _, h := range victims {
-		h.ep.Close(4403, "the watch is no longer bound to this user")
-	}
 }
 
 // broadcastLocked wakes every waiter (diagnosis) after a registry change.

@@ -19,6 +19,10 @@ type ICHandle struct {
 	fp    string
 	did   string // watch only
 	ep    ICEndpoint
+	since time.Time // registration: a device Control issued later spares it
+
+	grant  TokenGrant  // phone: the token it authenticated with
+	expiry *time.Timer // phone: ends it when grant expires
 
 	listening map[string]bool // phone: watch dids whose messages it takes
 	gone      bool
@@ -65,7 +69,7 @@ func (ic *Interconnect) AuthenticateWatch(ctx context.Context, did, passcode, ui
 // welcome runs once the registration is durable and before any event
 // reaches ep, so the adapter can answer the hello first.
 func (ic *Interconnect) RegisterWatch(ctx context.Context, uid, did, pkg string, cert ICCert, ep ICEndpoint, welcome func()) (*ICHandle, error) {
-	h := &ICHandle{ic: ic, watch: true, uid: uid, did: did, pkg: pkg, fp: cert.Fingerprint(), ep: ep}
+	h := &ICHandle{ic: ic, watch: true, uid: uid, did: did, pkg: pkg, fp: cert.Fingerprint(), ep: ep, since: time.Now()}
 	if err := ic.save(ctx, h); err != nil {
 		return nil, err
 	}
@@ -96,9 +100,12 @@ func (ic *Interconnect) RegisterWatch(ctx context.Context, uid, did, pkg string,
 // RegisterPhone records the phone app durably and connects it, opening
 // the pair of every watch of the user with that app and certificate;
 // watches with the package but another certificate get ICError 1000.
-// welcome is as for RegisterWatch.
-func (ic *Interconnect) RegisterPhone(ctx context.Context, uid, pkg string, cert ICCert, ep ICEndpoint, welcome func()) (*ICHandle, error) {
-	h := &ICHandle{ic: ic, uid: uid, pkg: pkg, fp: cert.Fingerprint(), ep: ep, listening: make(map[string]bool)}
+// welcome is as for RegisterWatch. grant is the token the phone app
+// authenticated with: the session ends when it is revoked or expires
+// (interconnect_access.go).
+func (ic *Interconnect) RegisterPhone(ctx context.Context, uid, pkg string, cert ICCert, grant TokenGrant, ep ICEndpoint, welcome func()) (*ICHandle, error) {
+	h := &ICHandle{ic: ic, uid: uid, pkg: pkg, fp: cert.Fingerprint(), ep: ep, listening: make(map[string]bool),
+		since: time.Now(), grant: grant}
 	if err := ic.save(ctx, h); err != nil {
 		return nil, err
 	}
@@ -111,6 +118,7 @@ func (ic *Interconnect) RegisterPhone(ctx context.Context, uid, pkg string, cert
 	}
 	ic.phones[phoneKey{uid, pkg, h.fp}] = h
 	ic.broadcastLocked()
+	ic.armExpiryLocked(h)
 	for k, w := range ic.watches {
 		if k.uid != uid || k.pkg != pkg {
 			continue
@@ -181,6 +189,9 @@ func (ic *Interconnect) unregisterLocked(h *ICHandle, code int, reason string) {
 		return
 	}
 	h.gone = true
+	if h.expiry != nil {
+		h.expiry.Stop()
+	}
 	if h.watch {
 		k := watchKey{h.uid, h.did, h.pkg}
 		if ic.watches[k] == h {

@@ -30,6 +30,10 @@ type Tokens interface {
 	DeleteToken(ctx context.Context, hash string) error
 	// DeleteUserTokens revokes every token of a user; it returns how many.
 	DeleteUserTokens(ctx context.Context, uid string) (int, error)
+	// DeleteOtherUserTokens revokes every token of a user but the one
+	// whose hash is keep (a password change keeps its caller's token); it
+	// returns how many. An empty keep keeps none.
+	DeleteOtherUserTokens(ctx context.Context, uid, keep string) (int, error)
 	// DeleteExpiredTokens removes tokens that expired before t; it returns
 	// how many.
 	DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error)

@@ -7,3 +7,12 @@ func ParseRequest(body []byte) (intent string, data json.RawMessage, err error) 
 	r, err := parseRequest(body)
 	return r.Intent, r.Data, err
 }
+
+// IntentNames lists every intent the API serves.
+func IntentNames() []string {
+	var out []string
+	for name := range intentTable() {
+		out = append(out, name)
+	}
+	return out
+}

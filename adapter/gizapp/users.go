@@ -155,7 +155,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c caller) {
 		gizerr.Write(w, gizerr.FormInvalid, "a username or email needs a password")
 		return
 	}
-	saved, err := a.node.UpdateUser(r.Context(), u, pw)
+	saved, err := a.node.UpdateUser(r.Context(), u, pw, r.Header.Get(hdrUserToken))
 	if err != nil {
 		a.accountError(w, "update user", err)
 		return

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -57,7 +58,10 @@ type Server struct {
 
 	// Scratch slices of the bus handlers, each used by one handler
 	// goroutine only.
-	dataScratch, statusScratch, bindScratch []*session
+	dataScratch, statusScratch, bindScratch, accessScratch []*session
+
+	// accessSeq counts access events handled (access.go).
+	accessSeq atomic.Uint64
 }
 
 // New returns the server; Start subscribes it to the bus.
@@ -90,7 +94,7 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
-// Start subscribes to the core's device and binding events: one
+// Start subscribes to the core's device, binding and access events: one
 // subscription per kind for the whole node, dispatched to sessions by the
 // hub's indexes.
 func (s *Server) Start() error {
@@ -101,6 +105,7 @@ func (s *Server) Start() error {
 		{core.PatternAllData, s.onData},
 		{core.PatternAllStatus, s.onStatus},
 		{core.PatternAllUserBindings, s.onBinding},
+		{core.PatternAllUserAccess, s.onAccess},
 	} {
 		bs, err := s.node.Bus().Subscribe(sub.pattern, sub.h)
 		if err != nil {

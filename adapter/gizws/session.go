@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/switchboard-iot/switchboard/core"
 )
 
 // session is one /ws/app/v1 connection. Its reader (the HTTP handler's
@@ -24,6 +26,7 @@ type session struct {
 	lastSeen  atomic.Int64 // unix ns of the last message or ping frame from the client
 	loginBy   atomic.Int64 // unix ns by which a login must succeed, while logged out
 	heartbeat atomic.Int64 // ns; 0 while logged out
+	tokenExp  atomic.Int64 // unix ns when the login's token expires; 0 while logged out
 	wake      chan struct{}
 
 	closing   chan struct{} // closed by close
@@ -40,7 +43,8 @@ type session struct {
 	uid     string // "" while logged out
 	custom  bool   // p0_type custom
 	autoSub bool
-	gen     uint64 // bumped by every login or logout
+	gen     uint64          // bumped by every login or logout
+	grant   core.TokenGrant // the token of the login, while logged in (access.go)
 	subs    map[string]*sub
 	ended   bool // torn down: take no subscriptions
 

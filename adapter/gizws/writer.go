@@ -42,9 +42,20 @@ func (s *session) write(ctx context.Context, b []byte) error {
 	return nil
 }
 
-// deadline is when the client must have logged in (while logged out) or
-// have sent something (while logged in: the interval plus one of grace).
+// deadline is the writer's next wake-up: the activity deadline, or the
+// expiry of the login's token when that comes first.
 func (s *session) deadline() time.Time {
+	d := s.activityDeadline()
+	if exp := s.tokenExp.Load(); exp != 0 && exp < d.UnixNano() {
+		return time.Unix(0, exp)
+	}
+	return d
+}
+
+// activityDeadline is when the client must have logged in (while logged
+// out) or have sent something (while logged in: the interval plus one of
+// grace).
+func (s *session) activityDeadline() time.Time {
 	if hb := time.Duration(s.heartbeat.Load()); hb > 0 {
 		return time.Unix(0, s.lastSeen.Load()).Add(heartbeatGraceFactor * hb)
 	}
@@ -52,7 +63,11 @@ func (s *session) deadline() time.Time {
 }
 
 func (s *session) checkDeadline() {
-	if time.Now().Before(s.deadline()) {
+	now := time.Now()
+	if exp := s.tokenExp.Load(); exp != 0 && now.UnixNano() >= exp {
+		s.tokenExpired(now)
+	}
+	if now.Before(s.activityDeadline()) {
 		return
 	}
 	if s.heartbeat.Load() > 0 {

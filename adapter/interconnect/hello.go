@@ -32,11 +32,12 @@ func (s *session) hello(f Frame) bool {
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
 	uid := ""
+	var grant core.TokenGrant
 	if f.Role == "watch" {
 		uid, err = s.srv.ic.AuthenticateWatch(ctx, f.DID, f.Passcode, f.UserID)
 	} else {
 		var u store.User
-		u, err = s.srv.node.UserByToken(ctx, f.AppID, f.Token)
+		u, grant, err = s.srv.node.AuthToken(ctx, f.AppID, f.Token)
 		uid = u.UID
 	}
 	if err != nil {
@@ -52,13 +53,16 @@ func (s *session) hello(f Frame) bool {
 	if f.Role == "watch" {
 		s.h, err = s.srv.ic.RegisterWatch(ctx, uid, f.DID, f.Package, cert, s, welcome)
 	} else {
-		s.h, err = s.srv.ic.RegisterPhone(ctx, uid, f.Package, cert, s, welcome)
+		s.h, err = s.srv.ic.RegisterPhone(ctx, uid, f.Package, cert, grant, s, welcome)
 	}
 	if err != nil {
 		s.fatal(helloClose(err), helloMessage(err))
 		return false
 	}
 	s.registered.Store(true)
+	if !s.recheck(ctx, f, uid) {
+		return false
+	}
 	s.srv.log.Info("session registered", "remote", s.remote, "role", f.Role, "uid", uid, "package", f.Package,
 		"did", f.DID, "fingerprint", cert.Fingerprint(), "proven", proven)
 	return true

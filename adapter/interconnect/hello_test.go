@@ -236,7 +236,7 @@ func TestNoListenerDropsMessages(t *testing.T) {
 }
 
 // TestUnbindClosesWatch: removing the binding ends the watch's session
-// (4403), and its phone app learns the node left.
+// (4401 "device unbound"), and its phone app learns the node left.
 func TestUnbindClosesWatch(t *testing.T) {
 	w := newPairWorld(t)
 	phone := w.phone(t)
@@ -246,8 +246,8 @@ func TestUnbindClosesWatch(t *testing.T) {
 	if err := w.f.node().Unbind(context.Background(), w.uid, w.did); err != nil {
 		t.Fatal(err)
 	}
-	if e := skipTo(t, watch.Events(), "closed"); e.Code != ic.CloseForbidden {
-		t.Fatalf("watch closed with %+v, want 4403", e)
+	if e := skipTo(t, watch.Events(), "closed"); e.Code != ic.CloseBadAuth || !strings.Contains(e.Data, "device unbound") {
+		t.Fatalf("watch closed with %+v, want 4401 device unbound", e)
 	}
 	if e := skipTo(t, phone.Events(), "node"); e.Connected {
 		t.Fatalf("phone event %+v", e)

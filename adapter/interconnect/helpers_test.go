@@ -35,9 +35,9 @@ type fixture struct {
 	n          atomic.Uint32
 }
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB, opts ...testserver.Option) *fixture {
 	t.Helper()
-	srv := testserver.Start(t)
+	srv := testserver.Start(t, opts...)
 	app, err := srv.Admin.CreateApp(context.Background(), "interconnect test")
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,14 @@ func (s *Store) DeleteUserTokens(ctx context.Context, uid string) (int, error) {
 		`DELETE FROM tokens WHERE uid = ?`, uid)
 }
 
+// DeleteOtherUserTokens revokes every token of uid except keep, in one
+// statement (a request holding keep never sees it fail), and returns how
+// many.
+func (s *Store) DeleteOtherUserTokens(ctx context.Context, uid, keep string) (int, error) {
+	return s.deleteMany(ctx, fmt.Sprintf("delete other tokens of user %q", uid),
+		`DELETE FROM tokens WHERE uid = ? AND hash <> ?`, uid, keep)
+}
+
 // DeleteExpiredTokens removes tokens whose expiry is strictly before the
 // given time, compared at millisecond precision, and returns how many.
 func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {

@@ -186,6 +186,37 @@ func testTokens(t *testing.T, open opener) {
 		checkTokens(t, s, all, others)
 	})
 
+	t.Run("DeleteOtherUserTokens", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		a := mustApp(t, s, 1)
+		u1 := mustUser(t, s, newUser(1, a.ID, 1))
+		u2 := mustUser(t, s, newUser(2, a.ID, 1))
+		t1 := mustToken(t, s, newToken(1, a.ID, u1.UID, 1, 100))
+		keep := mustToken(t, s, newToken(2, a.ID, u1.UID, 1, 100))
+		t3 := mustToken(t, s, newToken(3, a.ID, u1.UID, 1, 100))
+		other := mustToken(t, s, newToken(4, a.ID, u2.UID, 1, 100))
+		app := mustToken(t, s, newToken(5, a.ID, "", 1, 100))
+		all := []store.Token{t1, keep, t3, other, app}
+		// Keeping another user's token keeps nothing of u1's.
+		if n, err := s.DeleteOtherUserTokens(ctx, u1.UID, other.Hash); err != nil || n != 3 {
+			t.Fatalf("DeleteOtherUserTokens(keep another user's) = %d, %v; want 3", n, err)
+		}
+		mustToken(t, s, t1)
+		mustToken(t, s, keep)
+		mustToken(t, s, t3)
+		n, err := s.DeleteOtherUserTokens(ctx, u1.UID, keep.Hash)
+		if err != nil || n != 2 {
+			t.Errorf("DeleteOtherUserTokens(u1, keep) = %d, %v; want 2", n, err)
+		}
+		checkTokens(t, s, all, []store.Token{keep, other, app})
+		n, err = s.DeleteOtherUserTokens(ctx, u1.UID, "")
+		if err != nil || n != 1 {
+			t.Errorf("DeleteOtherUserTokens(u1, none kept) = %d, %v; want 1", n, err)
+		}
+		checkTokens(t, s, all, []store.Token{other, app})
+	})
+
 	t.Run("DeleteExpired", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), t.Context()
