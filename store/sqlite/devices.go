@@ -136,7 +136,7 @@ WHERE did = ?5`
 	// of the same session finds the device offline and does nothing.
 	endSessionSQL = `UPDATE devices SET online = 0, last_seen = ?1
 WHERE did = ?2 AND online = 1 AND owner_node = ?3 AND owner_epoch = ?4 AND owner_seq = ?5`
-	deleteDeviceSQL = `DELETE FROM devices WHERE did = ?`
+	deleteDeviceSQL  = `DELETE FROM devices WHERE did = ?`
 	staleSessionsSQL = `SELECT ` + deviceCols + ` FROM devices
 WHERE online = 1 AND (owner_node = ?1 AND owner_epoch < ?2 OR owner_node = '') ORDER BY did`
 )
