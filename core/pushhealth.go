@@ -205,7 +205,9 @@ func (t *pushHealthTracker) reset(ctx context.Context, appID string) error {
 // attempts (lastErr describes the latest failure) and suspends the
 // partner's pushes when the rule says so.
 func (n *Node) RecordPushAttempts(ctx context.Context, appID string, delivered, failed int, lastErr string) {
-	suspend, reason := n.pushHealth.record(ctx, appID, delivered, failed, lastErr, time.Now())
+	// Millisecond precision: what the store keeps, so a restart reads back
+	// the same clock.
+	suspend, reason := n.pushHealth.record(ctx, appID, delivered, failed, lastErr, time.Now().UTC().Truncate(time.Millisecond))
 	if !suspend {
 		return
 	}
