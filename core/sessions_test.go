@@ -3,6 +3,8 @@ package core_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -183,4 +185,52 @@ func TestPushWarningSurvivesRestarts(t *testing.T) {
 	if h, err = l.n.PartnerPushHealth(ctx, p.AppID); err != nil || h.State != core.PushActive || h.Failed != 0 {
 		t.Fatalf("after re-enable and restart: %+v, %v; want active with an empty window", h, err)
 	}
+}
+
+// BenchmarkReconcile measures a restart's end of its previous life's
+// sessions: devices online when the node died, ended in batches with their
+// events (no partner subscribes, so no pushes).
+func BenchmarkReconcile(b *testing.B) {
+	const devices = 2000
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "db")
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := store.Product{Key: "p1", Secret: "s", Name: "lamp", Schema: []byte(lamp), CreatedAt: time.Now()}
+		if err := st.CreateProduct(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.StartNode(ctx, "node-a", time.Now()); err != nil { // the life that dies
+			b.Fatal(err)
+		}
+		for i := range devices {
+			did := fmt.Sprintf("did%019d", i)
+			if _, _, err := st.RegisterDevice(ctx, store.Device{DID: did, ProductKey: "p1", MAC: fmt.Sprintf("%012x", i), Passcode: "pc", CreatedAt: time.Now()}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := st.SetDeviceOnline(ctx, did, store.SessionOwner{NodeID: "node-a", Epoch: 1, Seq: int64(i)}, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		n, err := core.New(core.Options{Store: st, Bus: memory.New(memory.Options{}), NodeID: "node-a",
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := n.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if stale, err := st.StaleSessions(ctx, "node-a", 99); err != nil || len(stale) != 0 {
+			b.Fatalf("%d sessions left online, %v", len(stale), err)
+		}
+		_ = n.Close(ctx)
+		_ = st.Close()
+	}
+	b.ReportMetric(float64(devices), "devices/op")
 }
