@@ -183,41 +183,6 @@ func (n *Node) Disconnect(ctx context.Context, did, reason string) {
 	n.publishJSON(ctx, SubjectControl(did), Control{Kind: ControlDisconnect, DID: did, Reason: reason, IssuedAt: time.Now()})
 }
 
-// DeviceOnline records that the device's session is up and tells the apps.
-func (n *Node) DeviceOnline(ctx context.Context, d store.Device) error {
-	return n.setOnline(ctx, d, true)
-}
-
-// DeviceOffline records that the device's session ended and tells the apps.
-// The device's latest state is flushed and dropped from the cache: the next
-// session may land on another node.
-func (n *Node) DeviceOffline(ctx context.Context, d store.Device) error {
-	err := n.setOnline(ctx, d, false)
-	n.states.release(ctx, d.DID)
-	return err
-}
-
-func (n *Node) setOnline(ctx context.Context, d store.Device, online bool) error {
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	pushes := n.outbox.forStatus(d.DID, d.ProductKey, online, now)
-	if err := n.store.SetDeviceOnline(ctx, d.DID, online, now, pushes...); err != nil {
-		n.outbox.release(pushes)
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	} else {
-		n.outbox.committed(pushes)
-	}
-	kind := EventOffline
-	if online {
-		kind = EventOnline
-	}
-	n.publishJSON(ctx, SubjectStatus(d.DID), DeviceEvent{
-		Kind: kind, DID: d.DID, ProductKey: d.ProductKey, MAC: d.MAC, At: now,
-	})
-	return nil
-}
-
 // AppSessions is how many app sessions watch the device (cli2ser_req 0x020F).
 func (n *Node) AppSessions(did string) int {
 	c, err := n.presence.Count(did)

@@ -20,7 +20,9 @@ const (
 	// EventRaw: a frame that is not standard datapoints (transparent data,
 	// gateway actions, or a payload the product schema cannot decode).
 	EventRaw EventKind = "raw"
-	// EventOnline and EventOffline: the device's session came up or went down.
+	// EventOnline and EventOffline: the device went online or offline. A
+	// session taken over by a new one is no change and has no event, so a
+	// device's events alternate (core/sessions.go).
 	EventOnline  EventKind = "online"
 	EventOffline EventKind = "offline"
 )

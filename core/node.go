@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -40,6 +41,10 @@ type Options struct {
 	PushBacklog int64
 	// PushPolicy is the failure rule that suspends a partner's pushes.
 	PushPolicy PushPolicy
+	// NodeID names this node among the nodes sharing the store; it must
+	// stay the same across restarts, so a start can end the sessions of
+	// the node's previous life (sessions.go). Default "local".
+	NodeID string
 }
 
 // Node is the core. Create it with New, call Start, and Close it last.
@@ -53,6 +58,7 @@ type Node struct {
 	states     *stateCache
 	outbox     *outbox
 	pushHealth *pushHealthTracker
+	sessions   sessionClock
 
 	flushEvery time.Duration
 	tokenTTL   time.Duration
@@ -81,6 +87,9 @@ func New(o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.NodeID == "" {
+		o.NodeID = "local"
+	}
 	if o.StateFlushInterval <= 0 {
 		o.StateFlushInterval = 100 * time.Millisecond
 	}
@@ -95,6 +104,7 @@ func New(o Options) (*Node, error) {
 		dummyHash:  dummy,
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
+		sessions:   sessionClock{nodeID: o.NodeID, seed: maphash.MakeSeed()},
 	}
 	n.states = newStateCache(n)
 	n.outbox = newOutbox(n, o.PushBacklog)
@@ -102,11 +112,19 @@ func New(o Options) (*Node, error) {
 	return n, nil
 }
 
-// Start loads what the outbox keeps in memory and runs the background
-// state writer.
+// Start loads what the outbox and the push-failure rule keep in memory,
+// begins this node's new life (epoch) and ends the device sessions of its
+// previous one, then runs the background state writer. Adapters start
+// after it, so no device can connect before its stale session is ended.
 func (n *Node) Start(ctx context.Context) error {
 	if err := n.outbox.load(ctx); err != nil {
 		return fmt.Errorf("core: load outbox: %w", err)
+	}
+	if err := n.pushHealth.load(ctx); err != nil {
+		return fmt.Errorf("core: load push health: %w", err)
+	}
+	if err := n.startSessions(ctx); err != nil {
+		return fmt.Errorf("core: end the previous life's sessions: %w", err)
 	}
 	go n.flushLoop()
 	return nil

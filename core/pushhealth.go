@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/switchboard-iot/switchboard/store"
 )
 
 // Push health follows Aqara's rule (notes aqara.md §4.3): when more than 5 %
@@ -14,6 +16,15 @@ import (
 // in the admin API and a metric; the suspension is durable
 // (SetPartnerPushSuspended). A partner that drops back under the threshold
 // before the grace period ends is not suspended.
+//
+// The window and the warning clock are kept in the store (PutPushWindow),
+// so a restart neither forgets a warning (which would let a partner whose
+// failures outlast the grace period escape suspension as long as the server
+// restarts often enough) nor logs it again. A window is written after every
+// batch of attempts while it holds a failure or a warning, and once more
+// when it becomes clean; a clean window is not written, so a healthy
+// partner costs no extra write (a restart only forgets successes, which at
+// worst judges the next window on fewer attempts).
 
 // PushPolicy tunes the rule; the zero value means Aqara's figures.
 type PushPolicy struct {
@@ -67,6 +78,7 @@ type partnerHealth struct {
 	delivered        int64
 	warnedAt         time.Time
 	lastError        string
+	stored           bool // the store holds a window with a failure or warning
 }
 
 type pushHealthTracker struct {
@@ -78,6 +90,43 @@ type pushHealthTracker struct {
 
 func newPushHealth(n *Node, p PushPolicy) *pushHealthTracker {
 	return &pushHealthTracker{n: n, policy: p.withDefaults(), m: map[string]*partnerHealth{}}
+}
+
+// load reads the windows the store keeps.
+func (t *pushHealthTracker) load(ctx context.Context) error {
+	ws, err := t.n.store.ListPushWindows(ctx)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, w := range ws {
+		h := &partnerHealth{start: w.Start, warnedAt: w.WarnedAt, lastError: w.LastError, stored: true}
+		copy(h.attempts[:], w.Attempts)
+		copy(h.failed[:], w.Failed)
+		t.m[w.AppID] = h
+	}
+	return nil
+}
+
+// window is h as the store keeps it.
+func (h *partnerHealth) window(appID string) store.PushWindow {
+	return store.PushWindow{AppID: appID, Start: h.start, Attempts: h.attempts[:], Failed: h.failed[:],
+		WarnedAt: h.warnedAt, LastError: h.lastError}
+}
+
+// save writes w when it matters (see the top of this file); dirty says it
+// holds a failure or a warning. Called with t.mu held, which keeps a
+// partner's writes in order.
+func (t *pushHealthTracker) save(ctx context.Context, h *partnerHealth, w store.PushWindow, dirty bool) {
+	if !dirty && !h.stored {
+		return
+	}
+	if err := t.n.store.PutPushWindow(ctx, w); err != nil {
+		t.n.log.Warn("store push window", "app_id", w.AppID, "err", err)
+		return
+	}
+	h.stored = dirty
 }
 
 // advance moves h's window to now, clearing buckets that fell out.
@@ -108,7 +157,7 @@ func sum(a [healthBuckets]int) int {
 
 // record counts attempts and applies the rule. It returns whether the
 // partner must now be suspended.
-func (t *pushHealthTracker) record(appID string, delivered, failed int, lastErr string, now time.Time) (suspend bool, reason string) {
+func (t *pushHealthTracker) record(ctx context.Context, appID string, delivered, failed int, lastErr string, now time.Time) (suspend bool, reason string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	h := t.m[appID]
@@ -125,6 +174,7 @@ func (t *pushHealthTracker) record(appID string, delivered, failed int, lastErr 
 	}
 	att, fail := sum(h.attempts), sum(h.failed)
 	over := att >= t.policy.MinSample && float64(fail) > t.policy.MaxFailure*float64(att)
+	defer func() { t.save(ctx, h, h.window(appID), fail > 0 || !h.warnedAt.IsZero()) }()
 	switch {
 	case !over:
 		h.warnedAt = time.Time{}
@@ -142,19 +192,22 @@ func (t *pushHealthTracker) record(appID string, delivered, failed int, lastErr 
 
 // reset forgets a partner's window (on re-enable), so old failures do not
 // suspend it again at once.
-func (t *pushHealthTracker) reset(appID string) {
+func (t *pushHealthTracker) reset(ctx context.Context, appID string) error {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if h := t.m[appID]; h != nil {
-		h.attempts, h.failed, h.warnedAt = [healthBuckets]int{}, [healthBuckets]int{}, time.Time{}
+		h.attempts, h.failed, h.warnedAt, h.stored = [healthBuckets]int{}, [healthBuckets]int{}, time.Time{}, false
 	}
-	t.mu.Unlock()
+	return t.n.store.DeletePushWindow(ctx, appID)
 }
 
 // RecordPushAttempts feeds the push-health rule with delivered and failed
 // attempts (lastErr describes the latest failure) and suspends the
 // partner's pushes when the rule says so.
 func (n *Node) RecordPushAttempts(ctx context.Context, appID string, delivered, failed int, lastErr string) {
-	suspend, reason := n.pushHealth.record(appID, delivered, failed, lastErr, time.Now())
+	// Millisecond precision: what the store keeps, so a restart reads back
+	// the same clock.
+	suspend, reason := n.pushHealth.record(ctx, appID, delivered, failed, lastErr, time.Now().UTC().Truncate(time.Millisecond))
 	if !suspend {
 		return
 	}
@@ -167,7 +220,9 @@ func (n *Node) RecordPushAttempts(ctx context.Context, appID string, delivered, 
 // ResumePartnerPushes re-enables a partner's suspended pushes (the admin
 // API's push/enable) with a fresh failure window.
 func (n *Node) ResumePartnerPushes(ctx context.Context, appID string) error {
-	n.pushHealth.reset(appID)
+	if err := n.pushHealth.reset(ctx, appID); err != nil {
+		return err
+	}
 	_, err := n.SetPartnerPushSuspended(ctx, appID, false, "")
 	return err
 }

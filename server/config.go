@@ -19,6 +19,11 @@ type Config struct {
 	DataDir string
 	// HTTPAddr and MQTTAddr are listen addresses (":0" picks a free port).
 	HTTPAddr, MQTTAddr string
+	// NodeID names this node among nodes sharing a store; empty means
+	// generate one on first start and keep it in DataDir/node-id. It must
+	// not change across restarts: a start ends the device sessions of the
+	// node's previous life by it.
+	NodeID string
 	// AdminToken authenticates /admin/v1; empty means generate one on first
 	// start and keep it in DataDir/admin-token.
 	AdminToken string

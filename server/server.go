@@ -91,6 +91,10 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		mqttLn.Close()
 		return nil, fmt.Errorf("admin token: %w", err)
 	}
+	if cfg.NodeID, err = loadNodeID(cfg.DataDir, cfg.NodeID); err != nil {
+		mqttLn.Close()
+		return nil, fmt.Errorf("node id: %w", err)
+	}
 	if s.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "switchboard.db")); err != nil {
 		mqttLn.Close()
 		return nil, fmt.Errorf("open store: %w", err)
@@ -101,7 +105,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Help: "Bus messages dropped because a subscriber's queue was full.",
 	}, func() float64 { return float64(s.bus.Dropped()) }))
 
-	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, PushPolicy: cfg.PushPolicy}); err != nil {
+	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, PushPolicy: cfg.PushPolicy, NodeID: cfg.NodeID}); err != nil {
 		mqttLn.Close()
 		return nil, err
 	}

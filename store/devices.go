@@ -16,7 +16,10 @@ type Device struct {
 	Disabled   bool
 	Online     bool
 	// LastSeen is when the device last connected or disconnected; zero if never.
-	LastSeen  time.Time
+	LastSeen time.Time
+	// Owner is the session that put the device online, or last did; zero
+	// if none ever did (or it was online before owners were recorded).
+	Owner     SessionOwner
 	CreatedAt time.Time
 }
 
@@ -43,10 +46,22 @@ type Devices interface {
 	ListDevices(ctx context.Context, f DeviceFilter) ([]Device, error)
 	// SetDeviceDisabled flags or unflags a device; ErrNotFound if absent.
 	SetDeviceDisabled(ctx context.Context, did string, disabled bool) error
-	// SetDeviceOnline records a connect or disconnect at the given time and
-	// enqueues pushes, in one transaction; ErrNotFound (nothing written) if
-	// absent.
-	SetDeviceOnline(ctx context.Context, did string, online bool, at time.Time, pushes ...Push) error
+	// SetDeviceOnline records that owner's session put the device online at
+	// the given time: it becomes the owner whatever session owned it before
+	// (a takeover). The pushes are enqueued in the same transaction, and
+	// only when the device was offline; wasOnline reports that it was not.
+	// ErrNotFound (nothing written) if absent.
+	SetDeviceOnline(ctx context.Context, did string, owner SessionOwner, at time.Time, pushes ...Push) (wasOnline bool, err error)
+	// EndSessions is a compare-and-set per entry: a device goes offline at
+	// its At, with its pushes in the same transaction, only when it is
+	// online and its Owner is the entry's. ended[i] reports whether entry i
+	// did; an absent device is not an error (it did not end). All entries
+	// commit together.
+	EndSessions(ctx context.Context, ends []SessionEnd) (ended []bool, err error)
+	// StaleSessions returns the online devices owned by nodeID with an
+	// epoch below epoch (the sessions of that node's previous lives) and
+	// the online devices without an owner, ordered by did.
+	StaleSessions(ctx context.Context, nodeID string, epoch int64) ([]Device, error)
 	// DeleteDevice removes the device, its state and its bindings, and
 	// enqueues pushes, in one transaction; ErrNotFound if absent.
 	DeleteDevice(ctx context.Context, did string, pushes ...Push) error

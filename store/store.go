@@ -35,5 +35,7 @@ type Store interface {
 	Subscriptions
 	Outbox
 	Interconnect
+	Nodes
+	PushHealth
 	io.Closer
 }

@@ -21,6 +21,9 @@ type session struct {
 	client *mqtt.Client
 	device store.Device
 	since  time.Time // when the session was established
+	// owner names the session in the store's online state; its end is a
+	// compare-and-set on it (core.Node.DeviceOffline). Guarded by g.mu.
+	owner store.SessionOwner
 }
 
 // hook connects mochi's callbacks to the gateway.
@@ -109,12 +112,18 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
 	if prev != nil {
 		h.g.log.Info("device session taken over", "did", s.device.DID, "remote", cl.Net.Remote)
 	}
-	if err := h.g.node.DeviceOnline(hookContext(), s.device); err != nil {
+	owner, err := h.g.node.DeviceOnline(hookContext(), s.device)
+	if err != nil {
 		h.g.log.Warn("mark device online", "did", s.device.DID, "err", err)
 	}
+	h.g.mu.Lock()
+	s.owner = owner
+	h.g.mu.Unlock()
 }
 
-// OnDisconnect marks the device offline unless a newer session owns it.
+// OnDisconnect marks the device offline unless a newer session owns it:
+// on this node the gateway knows (current), and across nodes and restarts
+// the store's compare-and-set on the session's owner decides.
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, _ bool) {
 	s := h.session(cl)
 	if s == nil {
@@ -128,12 +137,13 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, _ bool) {
 	if owner {
 		delete(h.g.current, did)
 	}
+	sessionOwner := s.owner
 	h.g.mu.Unlock()
 	h.g.log.Info("device disconnected", "did", did, "remote", cl.Net.Remote, "reason", err, "taken_over", !owner)
 	if !owner {
 		return
 	}
-	if err := h.g.node.DeviceOffline(hookContext(), s.device); err != nil {
+	if err := h.g.node.DeviceOffline(hookContext(), s.device, sessionOwner); err != nil {
 		h.g.log.Warn("mark device offline", "did", did, "err", err)
 	}
 }

@@ -14,12 +14,16 @@ import (
 
 // deviceCols is the column list every device query returns, in scanDevice's
 // order.
-const deviceCols = `did, product_key, mac, passcode, disabled, online, last_seen, created_at`
+const deviceCols = `did, product_key, mac, passcode, disabled, online, last_seen, created_at, owner_node, owner_epoch, owner_seq`
+
+// deviceInsertCols are the columns a registration sets; a new device has no
+// owner.
+const deviceInsertCols = `did, product_key, mac, passcode, disabled, online, last_seen, created_at`
 
 // The two steps of RegisterDevice: re-registration, else a new row.
 const (
 	registerUpdateSQL = `UPDATE devices SET passcode = ? WHERE product_key = ? AND mac = ? RETURNING ` + deviceCols
-	registerInsertSQL = `INSERT INTO devices (` + deviceCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ` + deviceCols
+	registerInsertSQL = `INSERT INTO devices (` + deviceInsertCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ` + deviceCols
 )
 
 // RegisterDevice inserts d or, when (d.ProductKey, d.MAC) is registered
@@ -120,19 +124,91 @@ func (s *Store) SetDeviceDisabled(ctx context.Context, did string, disabled bool
 		`UPDATE devices SET disabled = ? WHERE did = ?`, disabled, did)
 }
 
-// The writes SetDeviceOnline and DeleteDevice run, in a transaction when
-// they carry pushes.
+// The writes of SetDeviceOnline, EndSessions and DeleteDevice.
 const (
-	setDeviceOnlineSQL = `UPDATE devices SET online = ?, last_seen = ? WHERE did = ?`
-	deleteDeviceSQL    = `DELETE FROM devices WHERE did = ?`
+	// deviceOnlineSQL reads the flag before setDeviceOnlineSQL changes it,
+	// in the same transaction.
+	deviceOnlineSQL    = `SELECT online FROM devices WHERE did = ?`
+	setDeviceOnlineSQL = `UPDATE devices SET online = 1, last_seen = ?1, owner_node = ?2, owner_epoch = ?3, owner_seq = ?4
+WHERE did = ?5`
+	// endSessionSQL is the compare-and-set: only the owning session's end
+	// takes the device offline. The owner stays, so a late duplicate end
+	// of the same session finds the device offline and does nothing.
+	endSessionSQL = `UPDATE devices SET online = 0, last_seen = ?1
+WHERE did = ?2 AND online = 1 AND owner_node = ?3 AND owner_epoch = ?4 AND owner_seq = ?5`
+	deleteDeviceSQL  = `DELETE FROM devices WHERE did = ?`
+	staleSessionsSQL = `SELECT ` + deviceCols + ` FROM devices
+WHERE online = 1 AND (owner_node = ?1 AND owner_epoch < ?2 OR owner_node = '') ORDER BY did`
 )
 
-// SetDeviceOnline records a connect or disconnect at the given time and
-// enqueues pushes, in one transaction; store.ErrNotFound, with nothing
-// enqueued, if absent. A zero at is stored as "never".
-func (s *Store) SetDeviceOnline(ctx context.Context, did string, online bool, at time.Time, pushes ...store.Push) error {
-	return s.updateOneWithPushes(ctx, fmt.Sprintf("set device %q online", did), pushes,
-		setDeviceOnlineSQL, online, toNullMS(at), did)
+// SetDeviceOnline makes owner the device's session at at, in one
+// transaction with the pushes, which are enqueued only when the device was
+// offline. store.ErrNotFound, with nothing written, if absent.
+func (s *Store) SetDeviceOnline(ctx context.Context, did string, owner store.SessionOwner, at time.Time, pushes ...store.Push) (bool, error) {
+	var was bool
+	err := s.writeTx(ctx, fmt.Sprintf("set device %q online", did), func(tx *sql.Tx) error {
+		if err := s.queryRowTx(ctx, tx, deviceOnlineSQL, did).Scan(&was); err != nil {
+			return err
+		}
+		if _, err := s.execTx(ctx, tx, setDeviceOnlineSQL, toNullMS(at), owner.NodeID, owner.Epoch, owner.Seq, did); err != nil {
+			return err
+		}
+		if was {
+			return nil
+		}
+		return s.enqueueTx(ctx, tx, pushes)
+	})
+	return was, err
+}
+
+// EndSessions takes each device offline whose owner is still the entry's,
+// with that entry's pushes, all in one transaction.
+func (s *Store) EndSessions(ctx context.Context, ends []store.SessionEnd) ([]bool, error) {
+	ended := make([]bool, len(ends))
+	if len(ends) == 0 {
+		return ended, nil
+	}
+	err := s.writeTx(ctx, fmt.Sprintf("end %d sessions", len(ends)), func(tx *sql.Tx) error {
+		for i, e := range ends {
+			res, err := s.execTx(ctx, tx, endSessionSQL, toNullMS(e.At), e.DID, e.Owner.NodeID, e.Owner.Epoch, e.Owner.Seq)
+			if err != nil {
+				return fmt.Errorf("device %q: %w", e.DID, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if ended[i] = n == 1; ended[i] {
+				if err := s.enqueueTx(ctx, tx, e.Pushes); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return make([]bool, len(ends)), err
+	}
+	return ended, nil
+}
+
+// StaleSessions lists the online devices of nodeID's earlier epochs and
+// those without an owner.
+func (s *Store) StaleSessions(ctx context.Context, nodeID string, epoch int64) ([]store.Device, error) {
+	rows, err := s.rq.query(ctx, staleSessionsSQL, nodeID, epoch)
+	if err != nil {
+		return nil, mapErr(err, "stale sessions")
+	}
+	defer rows.Close()
+	var ds []store.Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, mapErr(err, "stale sessions")
+		}
+		ds = append(ds, d)
+	}
+	return ds, mapErr(rows.Err(), "stale sessions")
 }
 
 // DeleteDevice removes the device and enqueues pushes, in one transaction;
@@ -166,7 +242,8 @@ func scanDevice(sc scanner) (store.Device, error) {
 	var d store.Device
 	var lastSeen sql.NullInt64
 	var created int64
-	err := sc.Scan(&d.DID, &d.ProductKey, &d.MAC, &d.Passcode, &d.Disabled, &d.Online, &lastSeen, &created)
+	err := sc.Scan(&d.DID, &d.ProductKey, &d.MAC, &d.Passcode, &d.Disabled, &d.Online, &lastSeen, &created,
+		&d.Owner.NodeID, &d.Owner.Epoch, &d.Owner.Seq)
 	if err != nil {
 		return store.Device{}, err
 	}

@@ -26,6 +26,7 @@ func TestDurability(t *testing.T) {
 	anon := store.User{UID: "u2", AppID: "a1", PhoneID: "install2", CreatedAt: ts(7), UpdatedAt: ts(7)}
 	tok := store.Token{Hash: "t1", AppID: "a1", UID: "u1", ExpiresAt: ts(50), CreatedAt: ts(9)}
 	appTok := store.Token{Hash: "t2", AppID: "a1", ExpiresAt: ts(51), CreatedAt: ts(9)}
+	owner := store.SessionOwner{NodeID: "n", Epoch: 1, Seq: 1}
 	bd := store.Binding{UID: "u1", DID: "d1", Remark: "r", Alias: "lamp", Label: "l", Role: "owner", CreatedAt: ts(10)}
 
 	s, err := Open(ctx, path)
@@ -45,7 +46,8 @@ func TestDurability(t *testing.T) {
 		must(err)
 	}
 	must(s.SetDeviceDisabled(ctx, "d2", true))
-	must(s.SetDeviceOnline(ctx, "d1", true, ts(5)))
+	_, err = s.SetDeviceOnline(ctx, "d1", owner, ts(5))
+	must(err)
 	must(s.PutStates(ctx, []store.State{st}))
 	must(s.CreateUser(ctx, u))
 	must(s.CreateUser(ctx, anon))
@@ -71,7 +73,7 @@ func TestDurability(t *testing.T) {
 			t.Errorf("app = %+v, want %+v", ga, a)
 		}
 		wantD1 := d1
-		wantD1.Online, wantD1.LastSeen = true, ts(5)
+		wantD1.Online, wantD1.LastSeen, wantD1.Owner = true, ts(5), owner
 		wantD2 := d2
 		wantD2.Disabled = true
 		ds, err := s.ListDevices(ctx, store.DeviceFilter{})

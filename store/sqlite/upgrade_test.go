@@ -147,3 +147,37 @@ func migrateUpTo(t *testing.T, path string, version int, seed string) {
 		t.Fatal(err)
 	}
 }
+
+// TestUpgradeFrom0005 opens a database written by a binary that knew
+// migrations up to 0005, holding a device that was online when that binary
+// died, and checks that 0006 leaves it online without an owner, which is
+// what every node's start-up reconcile ends, and that push windows can be
+// kept for an old partner.
+func TestUpgradeFrom0005(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	migrateUpTo(t, path, 5, `INSERT INTO products (key, secret, name, schema, created_at) VALUES ('p1', 's', 'n', '{}', 1);
+		INSERT INTO devices (did, product_key, mac, passcode, online, last_seen, created_at) VALUES ('d1', 'p1', 'm1', 'pc', 1, 5, 1);
+		INSERT INTO devices (did, product_key, mac, passcode, online, last_seen, created_at) VALUES ('d2', 'p1', 'm2', 'pc', 0, 5, 1);
+		INSERT INTO partners (app_id, key_id, app_key, name, push_url, push_app_key, push_app_secret, created_at)
+			VALUES ('pa', 'K.1', 'k', 'partner', 'https://p.example/push', 'pk', 'ps', 1)`)
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open(0005 database): %v", err)
+	}
+	defer s.Close()
+	if epoch, err := s.StartNode(ctx, "n1", time.UnixMilli(9)); err != nil || epoch != 1 {
+		t.Fatalf("StartNode = %d, %v; want 1", epoch, err)
+	}
+	stale, err := s.StaleSessions(ctx, "n1", 1)
+	if err != nil || len(stale) != 1 || stale[0].DID != "d1" || stale[0].Owner != (store.SessionOwner{}) {
+		t.Fatalf("StaleSessions = %+v, %v; want d1 without an owner", stale, err)
+	}
+	if ended, err := s.EndSessions(ctx, []store.SessionEnd{{DID: "d1", At: time.UnixMilli(10)}}); err != nil || !ended[0] {
+		t.Fatalf("EndSessions(d1, no owner) = %v, %v", ended, err)
+	}
+	if err := s.PutPushWindow(ctx, store.PushWindow{AppID: "pa", Start: time.UnixMilli(10), Attempts: []int{1}, Failed: []int{1}}); err != nil {
+		t.Fatalf("PutPushWindow(pre-upgrade partner): %v", err)
+	}
+}

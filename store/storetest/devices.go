@@ -31,7 +31,7 @@ func testDevices(t *testing.T, open opener) {
 		if err := s.SetDeviceDisabled(ctx, orig.DID, true); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetDeviceOnline(ctx, orig.DID, true, at(2)); err != nil {
+		if _, err := s.SetDeviceOnline(ctx, orig.DID, owner(1, 1), at(2)); err != nil {
 			t.Fatal(err)
 		}
 
@@ -44,7 +44,7 @@ func testDevices(t *testing.T, open opener) {
 		// Only the passcode changes; the did, creation time and flags stay.
 		want := orig
 		want.Passcode = again.Passcode
-		want.Disabled, want.Online, want.LastSeen = true, true, at(2)
+		want.Disabled, want.Online, want.LastSeen, want.Owner = true, true, at(2), owner(1, 1)
 		checkDevice(t, got, want)
 		checkDevice(t, getDevice(t, s, orig.DID), want)
 		_, err = s.GetDevice(ctx, again.DID)
@@ -129,27 +129,7 @@ func testDevices(t *testing.T, open opener) {
 		wantErr(t, "SetDeviceDisabled(missing)", s.SetDeviceDisabled(ctx, did(2), true), store.ErrNotFound)
 	})
 
-	t.Run("SetOnline", func(t *testing.T) {
-		t.Parallel()
-		s, ctx := open(t), t.Context()
-		p := mustProduct(t, s, 1)
-		want := mustRegister(t, s, newDevice(1, p.Key, 1))
-		if !want.LastSeen.IsZero() || want.Online {
-			t.Fatalf("new device online %v, last seen %v; want offline, never", want.Online, want.LastSeen)
-		}
-		steps := []struct {
-			online bool
-			sec    int
-		}{{true, 10}, {false, 20}, {true, 30}}
-		for _, st := range steps {
-			if err := s.SetDeviceOnline(ctx, want.DID, st.online, at(st.sec)); err != nil {
-				t.Fatalf("SetDeviceOnline(%v): %v", st.online, err)
-			}
-			want.Online, want.LastSeen = st.online, at(st.sec)
-			checkDevice(t, getDevice(t, s, want.DID), want)
-		}
-		wantErr(t, "SetDeviceOnline(missing)", s.SetDeviceOnline(ctx, did(2), true, at(1)), store.ErrNotFound)
-	})
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 
 	t.Run("Delete", func(t *testing.T) {
 		t.Parallel()

@@ -278,24 +278,24 @@ func testOutbox(t *testing.T, open opener) {
 		pr := mustProduct(t, s, 1)
 		d1 := mustRegister(t, s, newDevice(1, pr.Key, 1))
 		d2 := mustRegister(t, s, newDevice(2, pr.Key, 2))
-		if err := s.SetDeviceOnline(ctx, d1.DID, true, at(10), newPush(1, p.AppID, 10)); err != nil {
+		if _, err := s.SetDeviceOnline(ctx, d1.DID, owner(1, 1), at(10), newPush(1, p.AppID, 10)); err != nil {
 			t.Fatalf("SetDeviceOnline(with a push): %v", err)
 		}
-		d1.Online, d1.LastSeen = true, at(10)
+		d1.Online, d1.LastSeen, d1.Owner = true, at(10), owner(1, 1)
 		checkDevice(t, getDevice(t, s, d1.DID), d1)
 		checkPending(t, s, p.AppID, 1)
 
 		// An unknown device writes nothing: push 2 is not enqueued (its
 		// MsgID is used successfully below).
-		wantErr(t, "SetDeviceOnline(unknown device)",
-			s.SetDeviceOnline(ctx, did(9), true, at(11), newPush(2, p.AppID, 11)), store.ErrNotFound)
+		_, err := s.SetDeviceOnline(ctx, did(9), owner(1, 2), at(11), newPush(2, p.AppID, 11))
+		wantErr(t, "SetDeviceOnline(unknown device)", err, store.ErrNotFound)
 		wantErr(t, "DeleteDevice(unknown device)",
 			s.DeleteDevice(ctx, did(9), newPush(2, p.AppID, 11)), store.ErrNotFound)
 		checkPending(t, s, p.AppID, 1)
 
 		// A push that cannot be enqueued undoes the write.
-		wantErr(t, "SetDeviceOnline(taken MsgID)",
-			s.SetDeviceOnline(ctx, d1.DID, false, at(12), newPush(1, p.AppID, 12)), store.ErrConflict)
+		_, err = s.EndSessions(ctx, []store.SessionEnd{{DID: d1.DID, Owner: owner(1, 1), At: at(12), Pushes: []store.Push{newPush(1, p.AppID, 12)}}})
+		wantErr(t, "EndSessions(taken MsgID)", err, store.ErrConflict)
 		checkDevice(t, getDevice(t, s, d1.DID), d1)
 		wantErr(t, "DeleteDevice(taken MsgID)",
 			s.DeleteDevice(ctx, d2.DID, newPush(1, p.AppID, 12)), store.ErrConflict)
@@ -304,7 +304,7 @@ func testOutbox(t *testing.T, open opener) {
 		if err := s.DeleteDevice(ctx, d2.DID, newPush(2, p.AppID, 13)); err != nil {
 			t.Fatalf("DeleteDevice(with a push): %v", err)
 		}
-		_, err := s.GetDevice(ctx, d2.DID)
+		_, err = s.GetDevice(ctx, d2.DID)
 		wantErr(t, "GetDevice(deleted)", err, store.ErrNotFound)
 		checkPending(t, s, p.AppID, 1, 2)
 	})

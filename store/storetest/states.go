@@ -116,8 +116,8 @@ func testStates(t *testing.T, open opener) {
 					if err := s.PutStates(ctx, []store.State{st}); err != nil {
 						errs <- fmt.Errorf("PutStates: %w", err)
 					}
-					if err := s.SetDeviceOnline(ctx, did(n), r%2 == 0, at(r)); err != nil {
-						errs <- fmt.Errorf("SetDeviceOnline: %w", err)
+					if err := setOnline(ctx, s, did(n), r%2 == 0, owner(1, r-r%2), at(r)); err != nil {
+						errs <- err
 					}
 					if _, err := s.GetState(ctx, did(n)); err != nil {
 						errs <- fmt.Errorf("GetState: %w", err)
