@@ -96,7 +96,8 @@ type Gateway struct {
 	ln      net.Listener
 
 	mu      sync.Mutex
-	current map[string]*session // did -> the session that owns it now
+	current map[string]*session       // did -> the session that owns it now
+	ending  map[string][]*pendingConn // did -> ended sessions whose handler has not returned (takeover.go)
 	subs    []bus.Subscription
 }
 
@@ -131,6 +132,7 @@ func New(ln net.Listener, o Options) (*Gateway, error) {
 		limits:  lim,
 		ln:      ln,
 		current: make(map[string]*session),
+		ending:  make(map[string][]*pendingConn),
 	}
 	g.broker = mqtt.New(&mqtt.Options{
 		Capabilities:             caps,

@@ -112,6 +112,7 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
 	if prev != nil {
 		h.g.log.Info("device session taken over", "did", s.device.DID, "remote", cl.Net.Remote)
 	}
+	h.g.awaitOlder(s.device.DID, prev)
 	owner, err := h.g.node.DeviceOnline(hookContext(), s.device)
 	if err != nil {
 		h.g.log.Warn("mark device online", "did", s.device.DID, "err", err)
@@ -132,6 +133,7 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, _ bool) {
 	h.sessions.Delete(cl)
 	h.g.metrics.Connections.Dec()
 	did := s.device.DID
+	h.g.windingDown(did, cl)
 	h.g.mu.Lock()
 	owner := h.g.current[did] == s
 	if owner {

@@ -54,7 +54,7 @@ func (l *boundListener) Serve(establish listeners.EstablishFn) {
 		if err != nil {
 			return // closed: netlimit retries everything else
 		}
-		pc := &pendingConn{Conn: c}
+		pc := &pendingConn{Conn: c, done: make(chan struct{})}
 		_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
 		if !l.track(pc) {
 			_ = c.Close()
@@ -62,6 +62,7 @@ func (l *boundListener) Serve(establish listeners.EstablishFn) {
 		}
 		go func() {
 			defer l.untrack(pc)
+			defer close(pc.done)
 			err := establish(l.id, pc)
 			if err != nil && !pc.connected.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
 				l.refused(reasonNoConnect)
@@ -110,4 +111,7 @@ func (l *boundListener) untrack(pc *pendingConn) {
 type pendingConn struct {
 	net.Conn
 	connected atomic.Bool
+	// done is closed when mochi's handler of the connection has returned,
+	// its cleanup included (takeover.go waits for it).
+	done chan struct{}
 }
