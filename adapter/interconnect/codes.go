@@ -39,8 +39,9 @@ const (
 )
 
 // Close codes of the WebSocket itself, for a refused hello and the like.
-// 4xxx is the range RFC 6455 leaves to applications; an SDK does not
-// reconnect after any of them except 4409.
+// 4xxx is the range RFC 6455 leaves to applications. 4400-4499 are final:
+// no SDK reconnects after them (after 4409 it would replace the newer
+// session in turn, for ever); keep retryable closes out of that range.
 const (
 	CloseBadHello     = 4400
 	CloseBadAuth      = 4401

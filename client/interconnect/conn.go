@@ -38,7 +38,10 @@ type Config struct {
 type Event struct {
 	// Type is "open", "close", "error", "message" (watch); "node",
 	// "message" (phone); and "closed" for both when the connection to the
-	// relay itself ended (Code is then its WebSocket close code).
+	// relay itself ended (Code is then its WebSocket close code, Data the
+	// relay's reason; the connection's Err() says the same as an error, and
+	// Final(Err()) whether the relay ended the session for good, e.g. 4409
+	// replaced).
 	Type          string
 	Code          int
 	Data          string // message payload, close reason or error text
@@ -65,7 +68,7 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("interconnect: code %d: %s", e.Code, e.Message) }
 
 // HelloError is a refused hello: the relay closed with Code (4400 bad
-// hello, 4401 bad credentials, 4403 forbidden).
+// hello, 4401 bad credentials, 4403 forbidden, 4408 no hello in time).
 type HelloError struct {
 	Code    int
 	Message string
@@ -75,7 +78,8 @@ func (e *HelloError) Error() string {
 	return fmt.Sprintf("interconnect: hello refused (%d): %s", e.Code, e.Message)
 }
 
-// ErrClosed: the connection ended before the relay answered.
+// ErrClosed: the connection ended before the relay answered (Close was
+// called; a *ClosedError when the relay ended it).
 var ErrClosed = errors.New("interconnect: connection closed")
 
 // frame is every server frame's union.
@@ -117,7 +121,7 @@ type conn struct {
 	mu      sync.Mutex
 	pending map[int64]chan frame
 	done    chan struct{}
-	readErr error
+	endErr  error // why the connection ended; set before done is closed
 }
 
 func dial(ctx context.Context, role string, cfg Config) (*conn, error) {
@@ -223,23 +227,21 @@ func (c *conn) readLoop() {
 	for {
 		f, err := c.readFrame(context.Background())
 		if err != nil {
-			code := 1006
-			var he *HelloError
-			switch {
-			case c.localClose.Load() != 0:
-				code = int(c.localClose.Load()) // we closed: whatever the read saw
-			case errors.As(err, &he):
-				code = he.Code
-			}
+			end := c.ended(err)
 			c.mu.Lock()
-			c.readErr = err
+			c.endErr = end
 			for id, ch := range c.pending {
 				close(ch)
 				delete(c.pending, id)
 			}
 			close(c.done)
 			c.mu.Unlock()
-			c.events <- Event{Type: "closed", Code: code, Data: err.Error()}
+			ev := Event{Type: "closed", Code: int(c.localClose.Load()), Data: "closed by this client"}
+			var ce *ClosedError
+			if errors.As(end, &ce) {
+				ev.Code, ev.Data = ce.Code, ce.Reason
+			}
+			c.events <- ev
 			return
 		}
 		switch f.Type {
@@ -266,8 +268,32 @@ func (c *conn) readLoop() {
 	}
 }
 
+// ended turns the error that ended the read loop into what calls and Err
+// return: ErrClosed when this side closed (whatever the read saw), a
+// *ClosedError with the relay's close code and reason, or one with 1006
+// when the link broke without a close frame.
+func (c *conn) ended(err error) error {
+	if c.localClose.Load() != 0 {
+		return ErrClosed
+	}
+	var he *HelloError
+	if errors.As(err, &he) { // readFrame's form of any close frame
+		return &ClosedError{Code: he.Code, Reason: he.Message}
+	}
+	return &ClosedError{Code: int(websocket.StatusAbnormalClosure), Reason: "the link to the relay was lost: " + err.Error()}
+}
+
+// Err is nil while the connection is up, then why it ended: ErrClosed
+// after Close or CloseNow, else a *ClosedError (errors.Is(err, ErrReplaced)
+// when a newer session of the same app replaced this one).
+func (c *conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.endErr
+}
+
 // call sends a request and waits for its result; a non-zero code is an
-// *Error.
+// *Error, a connection that ended is Err().
 func (c *conn) call(ctx context.Context, req map[string]any) (frame, error) {
 	id := c.nextID.Add(1)
 	req["id"] = id
@@ -276,7 +302,7 @@ func (c *conn) call(ctx context.Context, req map[string]any) (frame, error) {
 	select {
 	case <-c.done:
 		c.mu.Unlock()
-		return frame{}, ErrClosed
+		return frame{}, c.endErr
 	default:
 	}
 	c.pending[id] = ch
@@ -288,7 +314,7 @@ func (c *conn) call(ctx context.Context, req map[string]any) (frame, error) {
 	select {
 	case f, ok := <-ch:
 		if !ok {
-			return frame{}, ErrClosed
+			return frame{}, c.Err()
 		}
 		if f.Code != 0 {
 			return f, &Error{Code: f.Code, Message: f.Message}

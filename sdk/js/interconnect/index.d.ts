@@ -39,8 +39,31 @@ export interface DiagnosisObject extends CallbackObject<DiagnosisResult> {
 
 export interface MessageEvent { data: string }
 export interface OpenEvent { isReconnected: boolean }
-export interface CloseEvent { code: number; data: string }
-export interface ErrorEvent { code: number; data: string }
+export interface CloseEvent {
+  /** 1000 phone app quit, 1001 phone app replaced or this session ended for good, 1006 link lost. */
+  code: number
+  data: string
+  /** Switchboard: set when the relay ended this session for good (see ErrorEvent). */
+  relayCode?: RelayCloseCode
+}
+export interface ErrorEvent {
+  /** 1000 others (also: the relay ended this session for good), 1001 phone app not installed, 1006 link lost. */
+  code: number
+  data: string
+  /**
+   * Switchboard: the relay's close code when it ended this session for good;
+   * the SDK then stops reconnecting and this onerror (code 1000) comes once.
+   * 4409: a newer session of the same watch app (same watch, package) replaced it.
+   */
+  relayCode?: RelayCloseCode
+}
+
+/**
+ * The relay's final close codes (4400-4499): 4400 bad hello, 4401 bad or
+ * revoked credentials, 4403 forbidden (watch not bound, device disabled,
+ * wrong proof), 4408 no hello in time, 4409 replaced by a newer session.
+ */
+export type RelayCloseCode = 4400 | 4401 | 4403 | 4408 | 4409 | number
 
 export interface Connect {
   getReadyState (obj?: CallbackObject<ReadyState>): void

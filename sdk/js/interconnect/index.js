@@ -27,9 +27,15 @@ const codes = Object.freeze({
   MESSAGE_TOO_LARGE: 1009
 })
 
-// Close codes after which reconnecting cannot help (bad hello, bad
-// credentials, forbidden, hello timeout).
-const FATAL_CLOSE = new Set([4400, 4401, 4403, 4408])
+// isFinalClose: the relay's close codes 4400-4499 end a session for good
+// (4400 bad hello, 4401 bad or revoked credentials, 4403 forbidden, 4408
+// no hello in time, 4409 replaced by a newer session of the same app).
+// Reconnecting with the same configuration cannot help, and after 4409 it
+// would take the session back from the newer one, which would then do the
+// same, twice a second for ever.
+function isFinalClose (code) {
+  return code >= 4400 && code <= 4499
+}
 
 const DEFAULTS = { minReconnectDelay: 500, maxReconnectDelay: 10000, sendTimeout: 15000 }
 
@@ -85,7 +91,7 @@ class Connection {
     this._paired = false
     this._everOpened = false
     this._closed = false // close() called
-    this._fatal = null // {code, message} after a refused hello
+    this._fatal = null // {code, message} once the relay ended us for good
     this._pending = new Map()
     this._nextId = 1
     this._delay = this._cfg.minReconnectDelay
@@ -165,7 +171,15 @@ class Connection {
     this._ws = ws
     ws.onmessage = (ev) => this._frame(ws, ev.data)
     ws.onclose = (ev) => { if (this._ws === ws) this._lost(ev.code, ev.reason) }
-    ws.onerror = () => {} // onclose follows and carries what is known
+    // A failed connection fires error; Node 20's WebSocket then never fires
+    // close (a refused connection would stop the reconnecting), so the
+    // error ends the socket here. A close frame from the relay (4409 ...)
+    // fires no error, so final closes still arrive through onclose.
+    ws.onerror = () => {
+      if (this._ws !== ws) return
+      this._lost(1006, 'the connection failed')
+      try { ws.close() } catch {}
+    }
   }
 
   _frame (ws, raw) {
@@ -179,8 +193,9 @@ class Connection {
       case 'challenge':
         this.maxMessageBytes = f.max_message_bytes || this.maxMessageBytes
         this._hello(ws, f.nonce).catch((e) => {
-          this._fatal = { code: 4403, message: 'cannot sign the proof: ' + e.message }
-          emit(this, 'onerror', { code: codes.OTHERS, data: this._fatal.message })
+          // Reported by _lost when the socket has closed, as the relay's
+          // refusals are.
+          this._fatal = { code: null, message: 'cannot sign the proof: ' + e.message }
           ws.close(1000)
         })
         break
@@ -192,8 +207,13 @@ class Connection {
         this._upWaiters.splice(0).forEach((w) => w(true))
         break
       case 'fatal':
-        if (FATAL_CLOSE.has(f.code)) this._fatal = { code: f.code, message: f.message }
-        emit(this, 'onerror', { code: codes.OTHERS, data: f.message })
+        // The close with the same code follows; _lost reports it once,
+        // with this (untruncated) message.
+        if (isFinalClose(f.code)) {
+          if (!this._fatal) this._fatal = { code: f.code, message: f.message }
+        } else {
+          emit(this, 'onerror', { code: codes.OTHERS, data: f.message })
+        }
         break
       case 'result': {
         const p = this._pending.get(f.id)
@@ -231,25 +251,36 @@ class Connection {
     if (this._ws === ws) ws.send(JSON.stringify(hello))
   }
 
-  // _lost handles the socket ending: the pair closes (1006), and unless
-  // the app closed it or the relay refused us for good, we reconnect.
+  // _lost handles the socket ending: unless the app closed it or the relay
+  // ended us for good, the pair closes (1006) and we reconnect.
   _lost (code, reason) {
     this._ws = null
     this._relayUp = false
     this._dropPending('the link to the relay was lost')
     if (this._closed) return
-    if (FATAL_CLOSE.has(code) && !this._fatal) this._fatal = { code, message: reason || 'refused by the relay' }
+    if (isFinalClose(code) && !this._fatal) this._fatal = { code, message: reason || 'ended by the relay (' + code + ')' }
+    if (this._fatal) return this._stop()
     if (this._paired) {
       this._paired = false
       emit(this, 'onclose', { code: codes.DISCONNECTED, data: 'the link to the relay was lost' })
     }
-    if (this._fatal) {
-      this._upWaiters.splice(0).forEach((w) => w(false))
-      return
-    }
     emit(this, 'onerror', { code: codes.DISCONNECTED, data: 'the link to the relay was lost' + (reason ? ': ' + reason : '') })
     this._timer = setTimeout(() => this._connect(), this._delay)
     this._delay = Math.min(this._delay * 2, this._cfg.maxReconnectDelay)
+  }
+
+  // _stop reports the end for good once: onclose 1001 if the pair was
+  // open (so an app's ready flag follows), then onerror 1000 with the
+  // relay's reason and, as relayCode, its close code. Nothing reconnects.
+  _stop () {
+    const f = this._fatal
+    const extra = typeof f.code === 'number' ? { relayCode: f.code } : {}
+    if (this._paired) {
+      this._paired = false
+      emit(this, 'onclose', { code: 1001, data: f.message, ...extra }) // WebSocket's "going away"
+    }
+    this._upWaiters.splice(0).forEach((w) => w(false))
+    emit(this, 'onerror', { code: codes.OTHERS, data: f.message, ...extra })
   }
 
   _whenUp (timeout) {

@@ -21,6 +21,13 @@ export declare const DataItem: Readonly<{ ITEM_CONNECTION: 1; ITEM_CHARGING: 2; 
 
 export declare class WearableException extends Error {
   readonly code: number
+  /**
+   * Switchboard: the relay's close code when it ended the context for good
+   * (no reconnecting): 4409 replaced by a newer session of the same app
+   * (code RESULT_CANCELLED); 4400, 4401 (bad or revoked token), 4403, 4408
+   * (code RESULT_APP_NOT_INSTALLED).
+   */
+  readonly relayCode?: number
   getCode (): number
 }
 export declare class DeviceDisconnectedException extends WearableException {}
@@ -55,7 +62,12 @@ export type DataChangedListener =
 
 export interface ServiceConnectionListener {
   onServiceConnected? (): void
-  onServiceDisconnected? (): void
+  /**
+   * The link to the relay dropped (the SDK reconnects), or, with `reason`
+   * (a Switchboard addition), the relay ended the context for good: called
+   * once, nothing reconnects, every later call fails with that code.
+   */
+  onServiceDisconnected? (reason?: WearableException): void
 }
 
 export interface ContextConfig {

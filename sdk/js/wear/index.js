@@ -37,7 +37,15 @@ const Permission = Object.freeze({ DEVICE_MANAGER: 'data_manager', NOTIFY: 'noti
 // connection to it).
 const DataItem = Object.freeze({ ITEM_CONNECTION: 1, ITEM_CHARGING: 2, ITEM_SLEEP: 3, ITEM_WEARING: 4, ITEM_BATTERY: 5 })
 
-const FATAL_CLOSE = new Set([4400, 4401, 4403, 4408])
+// The relay's close codes 4400-4499 end a session for good (bad hello,
+// bad or revoked credentials, forbidden, no hello in time, 4409 replaced by
+// a newer session of the same app): reconnecting cannot help, and after
+// 4409 it would take the session back from the newer one, which would then
+// do the same, for ever.
+const CLOSE_REPLACED = 4409
+function isFinalClose (code) {
+  return code >= 4400 && code <= 4499
+}
 const SERVICE_API_LEVEL = 1
 
 class WearableException extends Error {
@@ -108,7 +116,7 @@ class Context {
     this._ws = null
     this._up = false
     this._closed = false
-    this._fatal = null
+    this._fatal = null // {relayCode, message} once the relay ended us for good
     this._pending = new Map()
     this._nextId = 1
     this._waiters = []
@@ -141,7 +149,15 @@ class Context {
     this._ws = ws
     ws.onmessage = (ev) => this._frame(ws, ev.data)
     ws.onclose = (ev) => { if (this._ws === ws) this._lost(ev.code, ev.reason) }
-    ws.onerror = () => {}
+    // A failed connection fires error; Node 20's WebSocket then never fires
+    // close (a refused connection would stop the reconnecting), so the
+    // error ends the socket here. A close frame from the relay (4409 ...)
+    // fires no error, so final closes still arrive through onclose.
+    ws.onerror = () => {
+      if (this._ws !== ws) return
+      this._lost(1006, 'the connection failed')
+      try { ws.close() } catch {}
+    }
   }
 
   // _ready resolves once the relay welcomed us, connecting if needed; the
@@ -150,7 +166,7 @@ class Context {
   _ready () {
     if (this._up) return Promise.resolve()
     if (this._closed) return Promise.reject(exceptionFor(Status.RESULT_CANCELLED, 'connect', 'the context is closed'))
-    if (this._fatal) return Promise.reject(exceptionFor(Status.RESULT_APP_NOT_INSTALLED, 'connect', this._fatal))
+    if (this._fatal) return Promise.reject(this._fatalError('connect'))
     return new Promise((resolve, reject) => {
       const w = { resolve, reject }
       w.timer = setTimeout(() => {
@@ -167,7 +183,7 @@ class Context {
     try { f = JSON.parse(String(raw)) } catch { return }
     switch (f.type) {
       case 'challenge':
-        this._hello(ws, f.nonce).catch((e) => { this._fatal = 'cannot sign the proof: ' + e.message; ws.close(1000) })
+        this._hello(ws, f.nonce).catch((e) => { this._fatal = { relayCode: null, message: 'cannot sign the proof: ' + e.message }; ws.close(1000) })
         break
       case 'welcome':
         this._up = true
@@ -179,7 +195,8 @@ class Context {
         for (const l of this._serviceListeners) safe(l.onServiceConnected, l)
         break
       case 'fatal':
-        if (FATAL_CLOSE.has(f.code)) this._fatal = f.message
+        // The close with this code follows; keep the untruncated message.
+        if (isFinalClose(f.code) && !this._fatal) this._fatal = { relayCode: f.code, message: f.message }
         break
       case 'result': {
         const p = this._pending.get(f.id)
@@ -222,26 +239,44 @@ class Context {
     if (this._listener) this._call({ type: 'listen', node: this._listener.nodeId }).catch(() => {})
   }
 
+  // _lost handles the socket ending: a dropped link reconnects with
+  // backoff; a final close from the relay stops the context, fails what is
+  // pending and waiting with the final exception, and tells the service
+  // listeners once, passing that exception (onServiceDisconnected(e)).
   _lost (code, reason) {
     const wasUp = this._up
     this._ws = null
     this._up = false
-    this._failPending(Status.RESULT_INTERRUPTED, 'the link to the relay was lost')
-    if (wasUp) for (const l of this._serviceListeners) safe(l.onServiceDisconnected, l)
+    if (!this._closed && isFinalClose(code) && !this._fatal) this._fatal = { relayCode: code, message: reason || 'ended by the relay (' + code + ')' }
+    const final = !this._closed && this._fatal
+    if (final) this._failPending(this._fatalStatus(), this._fatal.message, this._fatal.relayCode)
+    else this._failPending(Status.RESULT_INTERRUPTED, 'the link to the relay was lost')
+    if (wasUp) for (const l of this._serviceListeners) safe(l.onServiceDisconnected, l, ...(final ? [this._fatalError('connection')] : []))
     if (this._closed) return
-    if (FATAL_CLOSE.has(code) && !this._fatal) this._fatal = reason || 'refused by the relay (' + code + ')'
-    if (this._fatal) {
-      this._waiters.splice(0).forEach((w) => { clearTimeout(w.timer); w.reject(exceptionFor(Status.RESULT_APP_NOT_INSTALLED, 'connect', this._fatal)) })
+    if (final) {
+      this._waiters.splice(0).forEach((w) => { clearTimeout(w.timer); w.reject(this._fatalError('connect')) })
       return
     }
     this._timer = setTimeout(() => this._connect(), this._delay)
     this._delay = Math.min(this._delay * 2, this._cfg.maxReconnectDelay)
   }
 
-  _failPending (code, message) {
+  // _fatalError is the exception for a context the relay ended for good:
+  // RESULT_CANCELLED when a newer session of the same app replaced it (as
+  // if the context had been closed), else RESULT_APP_NOT_INSTALLED (the
+  // relay refused the app); relayCode is the relay's close code.
+  _fatalError (op) {
+    return withRelayCode(exceptionFor(this._fatalStatus(), op, this._fatal.message), this._fatal.relayCode)
+  }
+
+  _fatalStatus () {
+    return this._fatal.relayCode === CLOSE_REPLACED ? Status.RESULT_CANCELLED : Status.RESULT_APP_NOT_INSTALLED
+  }
+
+  _failPending (code, message, relayCode) {
     for (const [id, p] of this._pending) {
       clearTimeout(p.timer)
-      p.resolve({ code, message })
+      p.resolve({ code, message, relayCode })
       this._pending.delete(id)
     }
   }
@@ -265,7 +300,7 @@ class Context {
         resolve({ code: Status.RESULT_INTERRUPTED, message: e.message })
       }
     })
-    if (r.code !== 0) throw exceptionFor(r.code, op || frame.type, r.message)
+    if (r.code !== 0) throw withRelayCode(exceptionFor(r.code, op || frame.type, r.message), r.relayCode)
     return r
   }
 }
@@ -365,6 +400,13 @@ const Wearable = Object.freeze({
   getMessageApi: (ctx) => new MessageApi(ctx),
   getServiceApi: (ctx) => new ServiceApi(ctx)
 })
+
+// withRelayCode marks an exception caused by the relay ending the context
+// for good with its close code (4401, 4409 ...), a Switchboard addition.
+function withRelayCode (e, relayCode) {
+  if (typeof relayCode === 'number') e.relayCode = relayCode
+  return e
+}
 
 function safe (fn, self, ...args) {
   if (typeof fn !== 'function') return

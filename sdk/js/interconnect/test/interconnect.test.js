@@ -6,7 +6,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const interconnect = require('..')
 const { Wearable, Permission } = require('../../wear')
-const { start, world, eventually, queue } = require('./server.js')
+const { start, world, eventually, queue, countingWebSocket } = require('./server.js')
 
 let server
 test.before(async () => { server = await start() })
@@ -159,16 +159,95 @@ test('the watch link drops: onclose 1006, onerror 1006, then it reconnects and r
   })
 })
 
-test('refused credentials: onerror 1000, no reconnect loop, getReadyState fails 1006', async () => {
+test('refused credentials (4401): one onerror 1000 with relayCode, no reconnect, getReadyState fails 1006', async () => {
   const w = await world(server)
-  const { conn, events } = watch(w, { passcode: 'WRONG' })
-  const err = await until(events, 'onerror')
-  assert.equal(err.code, 1000)
-  assert.match(err.data, /passcode/)
+  const counter = countingWebSocket()
+  const { conn, events } = watch(w, { passcode: 'WRONG', WebSocket: counter.WebSocket })
+  const err = await events.next()
+  assert.deepEqual(err, { event: 'onerror', code: 1000, data: 'bad did or passcode', relayCode: 4401 })
   const r = await call(conn, 'getReadyState')
   assert.equal(r.code, 1006)
   assert.equal((await call(conn, 'diagnosis', { timeout: 100 })).value.status, 1000)
+  await quietFor(1000, () => assert.equal(counter.sockets, 1, 'the SDK reconnected after 4401'))
+  assert.equal(events.length, 0, 'reported more than once')
 })
+
+test('replaced (4409): the older watch gets onclose 1001 and one onerror 1000, and stops; the newer stays paired', async () => {
+  const w = await world(server)
+  await Wearable.getNodeApi(phone(w)).getConnectedNodes()
+  const counter = countingWebSocket()
+  const older = watch(w, { WebSocket: counter.WebSocket })
+  assert.equal((await older.events.next()).event, 'onopen')
+  const newer = watch(w)
+  assert.equal((await newer.events.next()).event, 'onopen')
+  const reason = 'replaced by a newer connection of the same watch app'
+  assert.deepEqual(await older.events.next(), { event: 'onclose', code: 1001, data: reason, relayCode: 4409 })
+  assert.deepEqual(await older.events.next(), { event: 'onerror', code: 1000, data: reason, relayCode: 4409 })
+  assert.equal((await call(older.conn, 'getReadyState')).code, 1006)
+  assert.equal((await call(older.conn, 'send', { data: 1 })).code, 1006)
+  assert.deepEqual((await call(older.conn, 'diagnosis', { timeout: 100 })).value, { status: 1000, data: reason })
+
+  // Before the fix the two replaced each other every few milliseconds
+  // here: for two seconds nothing registers again and the newer stays
+  // paired.
+  assert.equal(server.registrations({ role: 'watch', did: w.did }), 2)
+  await quietFor(2000, async () => {
+    assert.deepEqual(await call(newer.conn, 'getReadyState'), { ok: true, value: { status: 1 } })
+    assert.equal(server.registrations({ role: 'watch', did: w.did }), 2, 'a watch session registered again')
+    assert.equal(counter.sockets, 1, 'the replaced watch reconnected')
+  })
+  assert.equal(older.events.length, 0, 'the replaced watch reported more than once')
+  assert.equal(newer.events.length, 0, 'the newer watch saw its pair change')
+})
+
+test('a final close after the welcome (4401: binding removed) is reported once and not retried', async () => {
+  const w = await world(server)
+  const counter = countingWebSocket()
+  const { events } = watch(w, { WebSocket: counter.WebSocket })
+  assert.equal((await events.next()).code, 1001) // no phone app yet: the relay welcomed it
+  const res = await fetch(server.base + '/app/bindings', {
+    method: 'DELETE',
+    headers: { 'Content-Type': 'application/json', 'X-Gizwits-Application-Id': w.appId, 'X-Gizwits-User-token': w.token },
+    body: JSON.stringify({ devices: [{ did: w.did }] })
+  })
+  assert.equal(res.status, 200, await res.text())
+  assert.deepEqual(await events.next(), { event: 'onerror', code: 1000, data: 'device unbound', relayCode: 4401 })
+  await quietFor(1000, () => assert.equal(counter.sockets, 1, 'the SDK reconnected after 4401'))
+  assert.equal(events.length, 0, 'reported more than once')
+})
+
+test('the server going away (1001) is not final: onclose 1006, then the watch reconnects and reopens', async () => {
+  const other = await start()
+  try {
+    const w = await world(other)
+    const ctx = Wearable.createContext({ url: other.wsURL, appId: w.appId, token: w.token, package: w.package, certificate: w.certificate, minReconnectDelay: 20, maxReconnectDelay: 200 })
+    opened.push(ctx)
+    await Wearable.getNodeApi(ctx).getConnectedNodes()
+    const conn = interconnect.createConnection({ url: other.wsURL, did: w.did, passcode: w.passcode, package: w.package, certificate: w.certificate, minReconnectDelay: 20, maxReconnectDelay: 200 })
+    opened.push(conn)
+    const events = queue()
+    for (const name of ['onopen', 'onclose', 'onerror']) conn[name] = (data) => events.push({ event: name, ...data })
+    assert.equal((await until(events, 'onopen')).isReconnected, false)
+    await other.restart()
+    assert.equal((await until(events, 'onclose')).code, 1006)
+    assert.equal((await until(events, 'onerror')).code, 1006)
+    assert.equal((await until(events, 'onopen')).isReconnected, true)
+    assert.equal(other.registrations({ role: 'watch', did: w.did }), 2)
+  } finally {
+    while (opened.length) opened.pop().close()
+    await other.stop()
+  }
+})
+
+// quietFor runs check every 50 ms for ms milliseconds: a condition that
+// must hold throughout (nothing reconnects, nothing is reported).
+async function quietFor (ms, check) {
+  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+    await check()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await check()
+}
 
 test('onOpen (the English example spelling) works when onopen is not set; instance() is a singleton', async () => {
   const w = await world(server)

@@ -25,14 +25,51 @@ function binary (tmp) {
 }
 
 // start runs `switchboard serve` on free loopback ports and resolves once
-// the log line "switchboard started" names the HTTP address.
+// the log line "switchboard started" names the HTTP address. restart()
+// stops it (sessions see 1001) and runs it again on the same address and
+// data.
 async function start () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-sdk-'))
   const adminToken = 'sdk-test-admin-token-0123456789'
-  const child = spawn(binary(tmp), ['serve', '--data-dir', path.join(tmp, 'data'), '--http-addr', '127.0.0.1:0',
-    '--mqtt-addr', '127.0.0.1:0', '--admin-token', adminToken, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const bin = binary(tmp)
   const log = []
-  const httpAddr = await new Promise((resolve, reject) => {
+  const registered = [] // every "session registered" record, uncapped
+  let { child, httpAddr } = await run(bin, tmp, adminToken, '127.0.0.1:0', log, registered)
+  const base = 'http://' + httpAddr
+  const stopChild = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.on('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    }
+  }
+  const server = {
+    base,
+    wsURL: 'ws://' + httpAddr + '/ws/interconnect/v1',
+    log,
+    async stop () {
+      await stopChild()
+      fs.rmSync(tmp, { recursive: true, force: true })
+    },
+    async restart () {
+      await stopChild()
+      ;({ child } = await run(bin, tmp, adminToken, httpAddr, log, registered))
+    },
+    // registrations counts the relay's "session registered" log records
+    // matching every field of match (role, did, uid ...): every successful
+    // hello, so every (re)connection.
+    registrations (match) {
+      return registered.filter((rec) => Object.entries(match).every(([k, v]) => rec[k] === v)).length
+    },
+    admin: (method, p, body) => call(base + p, method, body, { Authorization: 'Bearer ' + adminToken })
+  }
+  return server
+}
+
+function run (bin, tmp, adminToken, addr, log, registered) {
+  const child = spawn(bin, ['serve', '--data-dir', path.join(tmp, 'data'), '--http-addr', addr,
+    '--mqtt-addr', '127.0.0.1:0', '--admin-token', adminToken, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start:\n' + log.join('\n'))), 30000)
     for (const stream of [child.stdout, child.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
@@ -40,31 +77,29 @@ async function start () {
         if (log.length > 2000) log.shift()
         try {
           const rec = JSON.parse(line)
+          if (rec.msg === 'session registered') registered.push(rec)
           if (rec.msg === 'switchboard started') {
             clearTimeout(timer)
-            resolve(rec.http)
+            resolve({ child, httpAddr: rec.http })
           }
         } catch {}
       })
     }
     child.on('exit', (code) => reject(new Error('server exited with ' + code + ':\n' + log.join('\n'))))
   })
-  const base = 'http://' + httpAddr
-  const server = {
-    base,
-    wsURL: 'ws://' + httpAddr + '/ws/interconnect/v1',
-    log,
-    async stop () {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.on('exit', resolve))
-        child.kill('SIGTERM')
-        await exited
-      }
-      fs.rmSync(tmp, { recursive: true, force: true })
-    },
-    admin: (method, p, body) => call(base + p, method, body, { Authorization: 'Bearer ' + adminToken })
+}
+
+// countingWebSocket is the platform's WebSocket, counting the sockets an
+// SDK opens (config.WebSocket): every connection attempt.
+function countingWebSocket () {
+  const counter = { sockets: 0 }
+  counter.WebSocket = class extends globalThis.WebSocket {
+    constructor (...args) {
+      super(...args)
+      counter.sockets++
+    }
   }
-  return server
+  return counter
 }
 
 async function call (url, method, body, headers) {
@@ -146,4 +181,4 @@ function queue () {
   }
 }
 
-module.exports = { start, world, eventually, queue, PACKAGE }
+module.exports = { start, world, eventually, queue, countingWebSocket, PACKAGE }

@@ -7,7 +7,7 @@ const assert = require('node:assert/strict')
 const wear = require('..')
 const { Wearable, Permission, Status, DataItem, Task } = wear
 const interconnect = require('../../interconnect')
-const { start, world, queue } = require('../../interconnect/test/server.js')
+const { start, world, queue, countingWebSocket } = require('../../interconnect/test/server.js')
 
 let server
 test.before(async () => { server = await start() })
@@ -146,6 +146,97 @@ test('-8 when the relay refuses the app (bad token); -1 for pending calls on clo
   assert.ok(pending instanceof Task)
 })
 
+test('replaced (4409): the older context tells its service listener once, fails calls -1 with relayCode, never reconnects', async () => {
+  const w = await world(server)
+  const counter = countingWebSocket()
+  const older = context(w, { WebSocket: counter.WebSocket })
+  const service = queue()
+  Wearable.getServiceApi(older).registerServiceConnectionListener({
+    onServiceConnected: () => service.push({ event: 'connected' }),
+    onServiceDisconnected: (e) => service.push({ event: 'disconnected', e })
+  })
+  assert.equal((await service.next()).event, 'connected')
+  const newer = context(w)
+  await Wearable.getNodeApi(newer).getConnectedNodes()
+  const reason = 'replaced by a newer connection of the same phone app'
+  const { event, e } = await service.next()
+  assert.equal(event, 'disconnected')
+  assert.equal(e.code, Status.RESULT_CANCELLED)
+  assert.equal(e.relayCode, 4409)
+  assert.match(e.message, new RegExp(reason))
+  const failed = await failure(Wearable.getNodeApi(older).getConnectedNodes())
+  assert.equal(failed.code, Status.RESULT_CANCELLED)
+  assert.equal(failed.relayCode, 4409)
+
+  // For two seconds: the older opens no socket, nothing registers again,
+  // the newer keeps working.
+  const phones = () => server.registrations({ role: 'phone', uid: w.uid })
+  assert.equal(phones(), 2)
+  await quietFor(2000, async () => {
+    await Wearable.getNodeApi(newer).getConnectedNodes()
+    assert.equal(phones(), 2, 'a phone session registered again')
+    assert.equal(counter.sockets, 1, 'the replaced context reconnected')
+  })
+  assert.equal(service.length, 0, 'the service listener was told more than once')
+})
+
+test('refused token (4401) is final: one socket, -8 with relayCode on every call', async () => {
+  const w = await world(server)
+  const counter = countingWebSocket()
+  const bad = context(w, { token: '0123456789abcdef0123456789abcdef', WebSocket: counter.WebSocket })
+  for (let i = 0; i < 3; i++) {
+    const e = await failure(Wearable.getNodeApi(bad).getConnectedNodes())
+    assert.equal(e.code, Status.RESULT_APP_NOT_INSTALLED)
+    assert.equal(e.relayCode, 4401)
+    assert.match(e.message, /bad appid or token/)
+  }
+  await quietFor(500, () => assert.equal(counter.sockets, 1, 'the SDK reconnected after 4401'))
+})
+
+test('a revoked token (4401 after the welcome) is final: the service listener is told once, no reconnect', async () => {
+  const w = await world(server)
+  const counter = countingWebSocket()
+  const ctx = context(w, { WebSocket: counter.WebSocket })
+  const service = queue()
+  Wearable.getServiceApi(ctx).registerServiceConnectionListener({
+    onServiceConnected: () => service.push({ event: 'connected' }),
+    onServiceDisconnected: (e) => service.push({ event: 'disconnected', e })
+  })
+  assert.equal((await service.next()).event, 'connected')
+  await server.admin('DELETE', '/admin/v1/users/' + w.uid + '/tokens')
+  const { event, e } = await service.next()
+  assert.equal(event, 'disconnected')
+  assert.equal(e.relayCode, 4401)
+  assert.equal(e.code, Status.RESULT_APP_NOT_INSTALLED)
+  const failed = await failure(Wearable.getNodeApi(ctx).getConnectedNodes())
+  assert.equal(failed.relayCode, 4401)
+  await quietFor(1000, () => assert.equal(counter.sockets, 1, 'the SDK reconnected after 4401'))
+  assert.equal(service.length, 0, 'the service listener was told more than once')
+})
+
+test('the server going away (1001) is not final: the context reconnects and keeps its listener', async () => {
+  const other = await start()
+  try {
+    const w = await world(other)
+    const ctx = Wearable.createContext({ url: other.wsURL, appId: w.appId, token: w.token, package: w.package, certificate: w.certificate, minReconnectDelay: 20, maxReconnectDelay: 200 })
+    opened.push(ctx)
+    const service = queue()
+    Wearable.getServiceApi(ctx).registerServiceConnectionListener({
+      onServiceConnected: () => service.push('connected'),
+      onServiceDisconnected: (e) => service.push(e === undefined ? 'disconnected' : 'final')
+    })
+    assert.equal(await service.next(), 'connected')
+    await other.restart()
+    assert.equal(await service.next(), 'disconnected')
+    assert.equal(await service.next(), 'connected')
+    assert.equal(other.registrations({ role: 'phone', uid: w.uid }), 2)
+    await Wearable.getNodeApi(ctx).getConnectedNodes()
+  } finally {
+    while (opened.length) opened.pop().close()
+    await other.stop()
+  }
+})
+
 test('node connection subscription and service listener follow the watch app and the relay link', async () => {
   const w = await world(server)
   const ctx = context(w)
@@ -175,6 +266,16 @@ test('node connection subscription and service listener follow the watch app and
   again.conn.send({ data: 'after' })
   assert.equal(await got.next(), '"after"')
 })
+
+// quietFor runs check every 50 ms for ms milliseconds: a condition that
+// must hold throughout (nothing reconnects, nothing is reported).
+async function quietFor (ms, check) {
+  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+    await check()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await check()
+}
 
 async function waitFor (fn, timeoutMs = 10000) {
   const deadline = Date.now() + timeoutMs
