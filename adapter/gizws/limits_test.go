@@ -53,7 +53,7 @@ func TestOrigin(t *testing.T) {
 }
 
 // TestStalledReader: a client that never reads while its device sends
-// fast is disconnected (queue full), and a second client of the same device
+// fast is disconnected (queue full, or a write timed out), and a second client of the same device
 // keeps receiving everything meanwhile. The device sends large transparent
 // frames so the kernel's socket buffers fill after hundreds of messages,
 // not tens of thousands. Everything is asserted by counts: the healthy
@@ -108,7 +108,9 @@ func TestStalledReader(t *testing.T) {
 		}
 		return nil
 	})
-	if !f.srv.Log.Contains("ws session closed", "send queue full") {
+	// On a quick machine the queue fills; on a loaded one a write may time
+	// out first. Either way the session is dropped for not reading.
+	if !f.srv.Log.Contains("ws session closed", "send queue full") && !f.srv.Log.Contains("ws session closed", "client not reading: write timed out") {
 		t.Error("no log line for the dropped session")
 	}
 	// The healthy one is still fine.

@@ -3,6 +3,8 @@ package gizws
 import (
 	"context"
 	"errors"
+	"net"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -17,6 +19,15 @@ func (s *session) readLoop() {
 		// CloseNow ends this read instead.
 		_, data, err := s.conn.Read(context.Background())
 		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				// This side closed the connection: coder/websocket does
+				// that when a write times out, and the writer is about
+				// to record why. Let its reason be the one logged.
+				select {
+				case <-s.closing:
+				case <-time.After(time.Second):
+				}
+			}
 			s.close(readEndReason(err))
 			return
 		}

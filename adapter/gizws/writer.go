@@ -2,6 +2,7 @@ package gizws
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/coder/websocket"
@@ -16,7 +17,15 @@ func (s *session) writeLoop() {
 		select {
 		case b := <-s.out:
 			if err := s.write(s.abortCtx, b); err != nil {
-				s.close(closeReason{why: "write failed: " + err.Error(), abrupt: true})
+				why := "write failed: " + err.Error()
+				if errors.Is(err, context.DeadlineExceeded) {
+					// A client that does not read while the node sends
+					// slowly times a write out before its queue fills:
+					// the same fault as a full queue, counted with it.
+					s.srv.metrics.QueueDrops.Inc()
+					why = "client not reading: write timed out"
+				}
+				s.close(closeReason{why: why, abrupt: true})
 				s.conn.CloseNow()
 				return
 			}
