@@ -181,45 +181,46 @@ func formatNumber(y float64) string { return strconv.FormatFloat(y, 'f', -1, 64)
 // an earlier value of the field intact.
 func (s *Schema) toBinary(m *Message, i int, v any) (Value, *FieldError) {
 	n := s.fields[i].ByteLen
-	most := strconv.Itoa(n)
+	// The reasons are built only on refusal: Set must not allocate.
+	hexForm := func() string { return "must be a hex string of at most " + strconv.Itoa(n) + " bytes" }
+	arrayForm := func() string { return "must be an array of at most " + strconv.Itoa(n) + " bytes (0 to 255)" }
+	reason := arrayForm
 	var size int
 	switch x := v.(type) {
 	case []byte:
 		size = len(x)
 	case string:
+		reason = hexForm
 		ok := len(x)%2 == 0
 		for j := 0; j < len(x) && ok; j++ {
 			_, ok = hexDigit(x[j])
 		}
 		if !ok {
-			return Value{}, refuse(ErrType, "must be a hex string of at most "+most+" bytes")
-		}
-		if len(x)/2 > n {
-			return Value{}, refuse(ErrRange, "must be a hex string of at most "+most+" bytes")
+			return Value{}, refuse(ErrType, hexForm())
 		}
 		size = len(x) / 2
 	case []any:
 		for _, e := range x {
 			if _, ok := number(e); !ok {
-				return Value{}, refuse(ErrType, "must be an array of at most "+most+" bytes (0 to 255)")
+				return Value{}, refuse(ErrType, arrayForm())
 			}
 			if _, ok := integral(e, 256); !ok {
-				return Value{}, refuse(ErrRange, "must be an array of at most "+most+" bytes (0 to 255)")
+				return Value{}, refuse(ErrRange, arrayForm())
 			}
 		}
 		size = len(x)
 	case []int:
 		for _, e := range x {
 			if e < 0 || e > 255 {
-				return Value{}, refuse(ErrRange, "must be an array of at most "+most+" bytes (0 to 255)")
+				return Value{}, refuse(ErrRange, arrayForm())
 			}
 		}
 		size = len(x)
 	default:
-		return Value{}, refuse(ErrType, "must be a hex string or an array of at most "+most+" bytes")
+		return Value{}, refuse(ErrType, "must be a hex string or an array of at most "+strconv.Itoa(n)+" bytes")
 	}
 	if size > n {
-		return Value{}, refuse(ErrRange, "must be at most "+most+" bytes")
+		return Value{}, refuse(ErrRange, reason())
 	}
 
 	// The field's own slot in m.scratch, capped so appends cannot spill
