@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func (n *Node) CreateProduct(ctx context.Context, schemaJSON []byte) (store.Prod
 	if key == "" {
 		key = NewKey()
 	} else if !hexKey.MatchString(key) {
-		return store.Product{}, nil, errors.Join(ErrInvalidSchema, errors.New("product_key must be 32 hex characters"))
+		return store.Product{}, nil, fmt.Errorf("%w: %w", ErrInvalidSchema, invalidInput("product_key", "must be 32 hex characters"))
 	}
 	p := store.Product{
 		Key:       key,
