@@ -58,17 +58,17 @@ type TokenGrant struct {
 // UserByToken does, and also returns the grant a long-lived session keeps.
 func (n *Node) AuthToken(ctx context.Context, appID, token string) (store.User, TokenGrant, error) {
 	if token == "" || len(token) > 128 {
-		return store.User{}, TokenGrant{}, ErrTokenInvalid
+		return store.User{}, TokenGrant{}, n.tokenRefused(ctx, appID)
 	}
 	t, err := n.store.GetToken(ctx, tokenHash(token))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, TokenGrant{}, ErrTokenInvalid
+		return store.User{}, TokenGrant{}, n.tokenRefused(ctx, appID)
 	}
 	if err != nil {
 		return store.User{}, TokenGrant{}, err
 	}
 	if t.UID == "" || t.AppID != appID {
-		return store.User{}, TokenGrant{}, ErrTokenInvalid
+		return store.User{}, TokenGrant{}, n.tokenRefused(ctx, appID)
 	}
 	if !time.Now().Before(t.ExpiresAt) {
 		return store.User{}, TokenGrant{}, ErrTokenExpired

@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -69,7 +68,7 @@ func (n *Node) CreateUser(ctx context.Context, appID string, req NewUser) (store
 	switch {
 	case req.PhoneID != "" && req.Username == "" && req.Email == "":
 		if len(req.PhoneID) > 128 {
-			return store.User{}, Session{}, false, fmt.Errorf("%w: phone_id longer than 128", ErrInvalidInput)
+			return store.User{}, Session{}, false, invalidInput("phone_id", "must be at most 128 characters")
 		}
 		if old, err := n.store.FindUser(ctx, appID, store.ByPhoneID, req.PhoneID); err == nil {
 			s, err := n.issueToken(ctx, appID, old.UID)
@@ -78,14 +77,14 @@ func (n *Node) CreateUser(ctx context.Context, appID string, req NewUser) (store
 		u.PhoneID = req.PhoneID
 	case req.Username != "" || req.Email != "":
 		if req.Username != "" && req.Email != "" {
-			return store.User{}, Session{}, false, fmt.Errorf("%w: give username or email, not both", ErrInvalidInput)
+			return store.User{}, Session{}, false, invalidInput("", "give username or email, not both")
 		}
 		if err := checkPassword(req.Password); err != nil {
 			return store.User{}, Session{}, false, err
 		}
 		u.Username, u.Email = strings.TrimSpace(req.Username), strings.ToLower(strings.TrimSpace(req.Email))
 		if len(u.Username) > 64 || len(u.Email) > 254 || (u.Email != "" && !strings.Contains(u.Email, "@")) {
-			return store.User{}, Session{}, false, fmt.Errorf("%w: username or email malformed", ErrInvalidInput)
+			return store.User{}, Session{}, false, invalidInput("", "username or email malformed")
 		}
 		h, err := n.hashPassword(ctx, req.Password)
 		if err != nil {
@@ -93,7 +92,7 @@ func (n *Node) CreateUser(ctx context.Context, appID string, req NewUser) (store
 		}
 		u.PasswordHash = h
 	default:
-		return store.User{}, Session{}, false, fmt.Errorf("%w: give phone_id, or username or email with password", ErrInvalidInput)
+		return store.User{}, Session{}, false, invalidInput("", "give phone_id, or username or email with password")
 	}
 	if err := n.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -117,7 +116,7 @@ func (n *Node) CreateUser(ctx context.Context, appID string, req NewUser) (store
 
 func checkPassword(pw string) error {
 	if len(pw) < 6 || len(pw) > 128 {
-		return fmt.Errorf("%w: password must be 6 to 128 characters", ErrInvalidInput)
+		return invalidInput("password", "must be 6 to 128 characters")
 	}
 	return nil
 }
@@ -175,10 +174,24 @@ func (n *Node) AppToken(ctx context.Context, appID, auth string) (Session, error
 	return n.issueToken(ctx, appID, "")
 }
 
-// UserByToken authenticates a user token presented with an appid.
+// UserByToken authenticates a user token presented with an appid:
+// ErrAppNotFound when no application has that appid, ErrTokenInvalid or
+// ErrTokenExpired when the token is not a live user token of it.
 func (n *Node) UserByToken(ctx context.Context, appID, token string) (store.User, error) {
 	u, _, err := n.AuthToken(ctx, appID, token)
 	return u, err
+}
+
+// tokenRefused says why a token does not authenticate a user of appID:
+// ErrAppNotFound when there is no such application (the appid is what is
+// wrong, 9003, as the HTTP API answers before it looks at a token),
+// ErrTokenInvalid otherwise. The application is looked up only on this
+// failure path: a token valid for appID proves the application exists.
+func (n *Node) tokenRefused(ctx context.Context, appID string) error {
+	if _, err := n.App(ctx, appID); err != nil {
+		return err
+	}
+	return ErrTokenInvalid
 }
 
 // RevokeUserTokens ends every token of a user (a lost phone, a leaked

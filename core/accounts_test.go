@@ -101,6 +101,13 @@ func TestTokens(t *testing.T) {
 			t.Errorf("%s: %v, want ErrTokenInvalid", name, err)
 		}
 	}
+	// An appid no application has is what is wrong, whatever the token
+	// (9003, not 9004, at both Gizwits edges).
+	for name, tok := range map[string]string{"valid token": s.Token, "unknown token": "0123456789abcdef0123456789abcdef", "empty": ""} {
+		if _, err := n.UserByToken(ctx, "ffffffffffffffffffffffffffffffff", tok); !errors.Is(err, core.ErrAppNotFound) {
+			t.Errorf("unknown appid, %s: %v, want ErrAppNotFound", name, err)
+		}
+	}
 	// Application tokens prove md5(appid+secret) and act for no user.
 	sum := md5.Sum([]byte(app.ID + app.Secret))
 	at, err := n.AppToken(ctx, app.ID, hex.EncodeToString(sum[:]))

@@ -70,7 +70,7 @@ func (n *Node) bind(ctx context.Context, uid string, d store.Device, o BindOptio
 		return store.Binding{}, ErrDeviceDisabled
 	}
 	if len(o.Remark) > 1024 || len(o.Alias) > 256 {
-		return store.Binding{}, errors.Join(ErrInvalidInput, errors.New("remark or dev_alias too long"))
+		return store.Binding{}, invalidInput("", "remark or dev_alias too long")
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	pushes, err := n.outbox.forBinding(ctx, uid, d.DID, d.ProductKey, true, now)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -18,12 +17,12 @@ import (
 func NormalizeMAC(mac string) (string, error) {
 	mac = strings.ToLower(strings.NewReplacer(":", "", "-", "").Replace(strings.TrimSpace(mac)))
 	if len(mac) < 6 || len(mac) > 64 {
-		return "", fmt.Errorf("%w: mac must be 6 to 64 hex characters", ErrInvalidInput)
+		return "", invalidInput("mac", "must be 6 to 64 hex characters")
 	}
 	for i := 0; i < len(mac); i++ {
 		c := mac[i]
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return "", fmt.Errorf("%w: mac must be hex", ErrInvalidInput)
+			return "", invalidInput("mac", "must be hex")
 		}
 	}
 	return mac, nil
@@ -54,7 +53,7 @@ func (n *Node) RegisterDevice(ctx context.Context, productKey, mac, passcode str
 		return store.Device{}, false, err
 	}
 	if !validPasscode(passcode) {
-		return store.Device{}, false, fmt.Errorf("%w: passcode must be 1 to 16 printable characters", ErrInvalidInput)
+		return store.Device{}, false, invalidInput("passcode", "must be 1 to 16 printable characters")
 	}
 	if _, err := n.Schema(ctx, productKey); err != nil {
 		return store.Device{}, false, err

@@ -2,8 +2,8 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/switchboard-iot/switchboard/codec/datapoint"
@@ -26,7 +26,7 @@ const MaxClientIDLen = 23
 
 func (t Target) validate() error {
 	if t.ClientID == "" || len(t.ClientID) > MaxClientIDLen || strings.ContainsAny(t.ClientID, "/+#\x00") {
-		return fmt.Errorf("%w: client id must be 1 to %d characters without / + #", ErrInvalidInput, MaxClientIDLen)
+		return invalidInput("client id", "must be 1 to "+strconv.Itoa(MaxClientIDLen)+" characters without / + #")
 	}
 	return nil
 }
@@ -35,7 +35,7 @@ func (t Target) validate() error {
 // values, as JSON decodes them.
 func (n *Node) WriteAttrs(ctx context.Context, t Target, attrs map[string]any) error {
 	if len(attrs) == 0 {
-		return fmt.Errorf("%w: no datapoints to write", ErrInvalidInput)
+		return invalidInput("attrs", "must name at least one datapoint")
 	}
 	d, schema, err := n.downlinkDevice(ctx, t)
 	if err != nil {
@@ -48,12 +48,12 @@ func (n *Node) WriteAttrs(ctx context.Context, t Target, attrs map[string]any) e
 	msg := schema.NewMessage(action)
 	for name, v := range attrs {
 		if err := schema.Set(msg, name, v); err != nil {
-			return errors.Join(ErrInvalidInput, err)
+			return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 		}
 	}
 	payload, err := schema.Append(nil, msg)
 	if err != nil {
-		return errors.Join(ErrInvalidInput, err)
+		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
 	return n.sendPayload(ctx, d, t, payload)
 }
@@ -79,12 +79,12 @@ func (n *Node) ReadAttrs(ctx context.Context, t Target, names []string) error {
 		for _, name := range names {
 			i, ok := schema.Lookup(name)
 			if !ok {
-				return fmt.Errorf("%w: unknown datapoint %q", ErrInvalidInput, name)
+				return &datapoint.FieldError{Field: name, Err: datapoint.ErrUnknownField}
 			}
 			msg.Present[i] = true
 		}
 		if payload, err = schema.Append(nil, msg); err != nil {
-			return errors.Join(ErrInvalidInput, err)
+			return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 		}
 	}
 	return n.sendPayload(ctx, d, t, payload)
@@ -96,10 +96,10 @@ func (n *Node) ReadAttrs(ctx context.Context, t Target, names []string) error {
 func (n *Node) SendRaw(ctx context.Context, t Target, frame []byte) error {
 	f, err := p0.Decode(frame)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
+		return &InputError{Field: "raw", Reason: "is not a valid P0 frame", Err: err}
 	}
 	if f.Cmd != p0.CmdAppToDevice && f.Cmd != p0.CmdWithSN && f.Cmd != p0.CmdAckSN {
-		return fmt.Errorf("%w: raw frames to a device must be command 0x0090, 0x0093 or 0x0094, not %#04x", ErrInvalidInput, f.Cmd)
+		return invalidInput("raw", "must be a frame with command 0x0090, 0x0093 or 0x0094")
 	}
 	d, _, err := n.downlinkDevice(ctx, t)
 	if err != nil {

@@ -146,11 +146,11 @@ func (ic *Interconnect) needGrant(ctx context.Context, h *ICHandle, did, perm st
 
 func validPerms(perms []string) error {
 	if len(perms) == 0 || len(perms) > 8 {
-		return fmt.Errorf("%w: give 1 to 8 permissions", ErrInvalidInput)
+		return invalidInput("", "give 1 to 8 permissions")
 	}
 	for _, p := range perms {
 		if p != PermDeviceManager && p != PermNotify {
-			return fmt.Errorf("%w: unknown permission %q (data_manager or notify)", ErrInvalidInput, p)
+			return invalidInput("permission", "must be data_manager or notify")
 		}
 	}
 	return nil

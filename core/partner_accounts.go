@@ -197,7 +197,7 @@ func (n *Node) CreateVirtualAccount(ctx context.Context, p store.Partner, accoun
 	}
 	accountID = strings.TrimSpace(accountID)
 	if accountID == "" || len(accountID) > 128 || len(remark) > 256 {
-		return "", nil, errors.Join(ErrInvalidInput, errors.New("accountId must be 1 to 128 characters, remark at most 256"))
+		return "", nil, invalidInput("", "accountId must be 1 to 128 characters, remark at most 256")
 	}
 	if _, err := n.store.GetVirtualAccount(ctx, p.AppID, accountID); err == nil {
 		return "", nil, ErrAccountExists

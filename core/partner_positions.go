@@ -138,7 +138,7 @@ func (n *Node) DevicePositions(ctx context.Context, uid string) (map[string]stri
 func checkPosition(name, description string) (string, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 64 || len(description) > 256 {
-		return "", "", errors.Join(ErrInvalidInput, errors.New("positionName must be 1 to 64 characters, description at most 256"))
+		return "", "", invalidInput("", "positionName must be 1 to 64 characters, description at most 256")
 	}
 	return name, description, nil
 }

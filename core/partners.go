@@ -104,7 +104,7 @@ func (n *Node) UpdatePartner(ctx context.Context, appID string, s PartnerSetting
 func (n *Node) SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string) (store.Partner, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 500 {
-		return store.Partner{}, errors.Join(ErrInvalidInput, errors.New("reason must be at most 500 characters"))
+		return store.Partner{}, invalidInput("reason", "must be at most 500 characters")
 	}
 	err := n.store.SetPartnerSuspended(ctx, appID, suspended, reason, time.Now().UTC().Truncate(time.Millisecond))
 	if errors.Is(err, store.ErrNotFound) {
@@ -170,13 +170,13 @@ func (n *Node) checkPartner(ctx context.Context, s PartnerSettings) (PartnerSett
 func checkNameURL(name, pushURL string) (string, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
-		return "", "", errors.Join(ErrInvalidInput, errors.New("name must be 1 to 200 characters"))
+		return "", "", invalidInput("name", "must be 1 to 200 characters")
 	}
 	pushURL = strings.TrimSpace(pushURL)
 	if pushURL == "" {
 		return name, "", nil
 	}
-	bad := errors.Join(ErrInvalidInput, errors.New("push_url must be an absolute http or https URL"))
+	bad := invalidInput("push_url", "must be an absolute http or https URL")
 	if len(pushURL) > maxPushURL {
 		return "", "", bad
 	}

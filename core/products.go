@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func (n *Node) CreateProduct(ctx context.Context, schemaJSON []byte) (store.Prod
 	if key == "" {
 		key = NewKey()
 	} else if !hexKey.MatchString(key) {
-		return store.Product{}, nil, errors.Join(ErrInvalidSchema, errors.New("product_key must be 32 hex characters"))
+		return store.Product{}, nil, fmt.Errorf("%w: %w", ErrInvalidSchema, invalidInput("product_key", "must be 32 hex characters"))
 	}
 	p := store.Product{
 		Key:       key,
@@ -53,7 +54,7 @@ func (n *Node) CreateProduct(ctx context.Context, schemaJSON []byte) (store.Prod
 func (n *Node) CreateApp(ctx context.Context, name string) (store.App, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
-		return store.App{}, errors.Join(ErrInvalidInput, errors.New("name must be 1 to 200 characters"))
+		return store.App{}, invalidInput("name", "must be 1 to 200 characters")
 	}
 	a := store.App{ID: NewKey(), Secret: NewKey(), Name: name, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 	if err := n.store.CreateApp(ctx, a); err != nil {

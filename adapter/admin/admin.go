@@ -166,11 +166,11 @@ func (a *API) coreError(w http.ResponseWriter, err error) {
 	case errors.Is(err, core.ErrAppNotFound):
 		writeError(w, http.StatusBadRequest, "app_not_found", "no such application")
 	case errors.Is(err, core.ErrInvalidSchema):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_schema", err.Error())
+		writeError(w, http.StatusUnprocessableEntity, "invalid_schema", schemaDetail(err))
 	case errors.Is(err, core.ErrInvalidInput):
-		writeError(w, http.StatusBadRequest, "invalid_input", err.Error())
+		writeError(w, http.StatusBadRequest, "invalid_input", orDefault(core.Detail(err), "invalid input"))
 	case errors.Is(err, core.ErrConflict):
-		writeError(w, http.StatusConflict, "conflict", err.Error())
+		writeError(w, http.StatusConflict, "conflict", "already exists")
 	case errors.Is(err, core.ErrDeviceOffline):
 		writeError(w, http.StatusConflict, "device_offline", "the device is offline")
 	case errors.Is(err, core.ErrDeviceDisabled):
@@ -186,7 +186,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(r.Body)
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+		writeError(w, http.StatusBadRequest, "invalid_json", jsonDetail(err))
 		return false
 	}
 	return true

@@ -15,7 +15,8 @@ import (
 func (a *API) createProduct(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+		a.log.Info("admin: reading body", "err", err)
+		writeError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
 		return
 	}
 	p, schema, err := a.node.CreateProduct(r.Context(), body)
@@ -331,12 +332,13 @@ func (a *API) setPartnerSuspended(suspended bool) http.HandlerFunc {
 		}
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+			a.log.Info("admin: reading body", "err", err)
+			writeError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
 			return
 		}
 		if suspended && len(body) > 0 {
 			if err := json.Unmarshal(body, &req); err != nil {
-				writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+				writeError(w, http.StatusBadRequest, "invalid_json", jsonDetail(err))
 				return
 			}
 		}

@@ -98,7 +98,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	defer a.metrics.Out.Inc()
 	reqID := newRequestID()
 	fail := func(c Code, details string) {
-		a.log.Debug("refused", "request_id", reqID, "code", int(c), "details", details)
+		if c == CodeInternal { // details is then an internal error: log only
+			a.log.Error("request failed", "request_id", reqID, "err", details)
+			details = ""
+		} else {
+			a.log.Debug("refused", "request_id", reqID, "code", int(c), "details", details)
+		}
 		write(w, reqID, c, details, nil)
 	}
 	if r.Method != http.MethodPost {
@@ -117,7 +122,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &tooBig) {
 			fail(CodeParams, "body larger than 64 KiB")
 		} else {
-			fail(CodeParams, "reading body: "+err.Error())
+			a.log.Info("reading request body", "request_id", reqID, "err", err)
+			fail(CodeParams, "body could not be read")
 		}
 		return
 	}
@@ -183,7 +189,7 @@ func (a *API) authenticate(r *http.Request) (store.Partner, aqarasign.Headers, C
 	}
 	now := a.now()
 	if err := aqarasign.VerifyRequest(h, p.AppKey, now, Window); err != nil {
-		return p, h, verifyCode(err), err.Error()
+		return p, h, verifyCode(err), verifyDetail(err)
 	}
 	// Suspension is checked after the signature so that only the partner
 	// learns it is suspended.
@@ -197,6 +203,26 @@ func (a *API) authenticate(r *http.Request) (store.Partner, aqarasign.Headers, C
 }
 
 // verifyCode maps an aqarasign error to its envelope code.
+// verifyDetail is msgDetails for a failed verification: which check
+// failed, in the partner's terms.
+func verifyDetail(err error) string {
+	switch {
+	case errors.Is(err, aqarasign.ErrStale):
+		return "Time is more than 5 minutes from the server's time"
+	case errors.Is(err, aqarasign.ErrBadSign):
+		return "Sign does not match"
+	case errors.Is(err, aqarasign.ErrBadNonce):
+		return "Nonce is malformed"
+	case errors.Is(err, aqarasign.ErrBadTime):
+		return "Time is not milliseconds since 1970"
+	}
+	var he *aqarasign.HeaderError
+	if errors.As(err, &he) && he.Header != "" {
+		return "the " + he.Header + " header is missing"
+	}
+	return "a signing header is missing"
+}
+
 func verifyCode(err error) Code {
 	switch {
 	case errors.Is(err, aqarasign.ErrStale):

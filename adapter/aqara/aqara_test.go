@@ -133,6 +133,9 @@ func wantCode(t *testing.T, e env, code int, msg string) {
 	if code == 0 && e.MsgDetails != nil {
 		t.Fatalf("success with msgDetails %q", *e.MsgDetails)
 	}
+	if e.MsgDetails != nil { // every refusal a test provokes must be clean
+		testserver.CheckClientText(t, *e.MsgDetails, "")
+	}
 }
 
 func deref(s *string) string {

@@ -118,7 +118,9 @@ func coreCode(err error) (Code, string) {
 		{core.ErrRefreshExpired, CodeRefreshExpired},
 	} {
 		if errors.Is(err, m.err) {
-			return m.code, err.Error()
+			// Only the part meant for clients: "LED_R must be ...",
+			// never the chain ("core: invalid input: datapoint: ...").
+			return m.code, core.Detail(err)
 		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -3,7 +3,6 @@ package aqara
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/switchboard-iot/switchboard/codec/datapoint"
@@ -175,7 +174,9 @@ func (a *API) writeResource(r *http.Request, c call) (any, Code, string) {
 				err = schema.Set(probe, f.Name, v)
 			}
 			if err != nil {
-				return nil, CodeResourceValue, fmt.Sprintf("resource %s: %v", res.ResourceID, err)
+				// Detail names the resource and what it takes, e.g.
+				// "LED_R must be a number from 0 to 254 in steps of 1".
+				return nil, CodeResourceValue, core.Detail(err)
 			}
 			writes[k][f.Name] = v
 		}

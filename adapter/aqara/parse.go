@@ -54,15 +54,33 @@ func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errors.New("empty body")
-		}
-		return fmt.Errorf("bad JSON: %v", err)
+		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("bad JSON: data after the value")
+		return errors.New("data after the JSON value")
 	}
 	return nil
+}
+
+// jsonError says in the partner's terms why JSON did not decode; the
+// decoder's own text names Go types ("aqara.flexInt").
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var flex *flexIntError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("empty body")
+	case errors.As(err, &flex):
+		return flex
+	case errors.As(err, &syntax):
+		return fmt.Errorf("not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Errorf("%s has the wrong type (%s)", typ.Field, typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Errorf("wrong type (%s)", typ.Value)
+	}
+	return errors.New("not valid JSON")
 }
 
 // decodeData decodes an intent's data into v, which must be a pointer to
@@ -97,11 +115,17 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil {
-		return fmt.Errorf("want an integer, got %s", b)
+		return &flexIntError{}
 	}
 	*f = flexInt(v)
 	return nil
 }
+
+// flexIntError is a flexInt that is not an integer; its text is what the
+// partner sees.
+type flexIntError struct{}
+
+func (*flexIntError) Error() string { return "pageNum and pageSize must be integers" }
 
 // page turns pageNum (from 1) and pageSize into limit and offset, with
 // defaults and a cap.

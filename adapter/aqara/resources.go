@@ -4,7 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -21,6 +21,9 @@ import (
 //   - value is a string, as in Aqara: bool "0"/"1"; enum the index
 //     ("0", "1", ...; a write also takes the label); number the shown
 //     value in decimal (ratio and addition applied); binary lower-case hex.
+//     A write takes exactly these forms: no "true", no spaces, no
+//     exponents or hex floats, and a number must be an exact step of the
+//     datapoint (datapoint.Schema.Set refuses 3.5 where the step is 1).
 //   - access: 2 (read/write) for status_writable, 0 (read) otherwise.
 
 // resourceValue renders a shown datapoint value (as the core keeps it in
@@ -70,28 +73,42 @@ func resourceValue(f datapoint.Field, shown json.RawMessage) (string, error) {
 	}
 }
 
+// decimal is the number form of a value string: an optional minus,
+// digits, and an optional fraction.
+var decimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
 // writeValue parses an Aqara value string for datapoint f into the form
-// datapoint.Schema.Set takes.
+// datapoint.Schema.Set takes, which checks range and step. Its error is a
+// *datapoint.FieldError, whose Detail is the partner's msgDetails.
 func writeValue(f datapoint.Field, v string) (any, error) {
-	v = strings.TrimSpace(v)
+	refuse := func(reason string) error {
+		return &datapoint.FieldError{Field: f.Name, Err: datapoint.ErrType, Reason: reason}
+	}
 	switch f.Kind {
 	case datapoint.KindBool:
-		switch strings.ToLower(v) {
-		case "1", "true":
+		switch v {
+		case "1":
 			return true, nil
-		case "0", "false":
+		case "0":
 			return false, nil
 		}
-		return nil, fmt.Errorf("%s takes \"0\" or \"1\", not %q", f.Name, v)
+		return nil, refuse(`must be "0" or "1"`)
 	case datapoint.KindEnum:
-		if i, err := strconv.Atoi(v); err == nil {
+		if decimal.MatchString(v) && !strings.ContainsAny(v, "-.") {
+			i, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, refuse("must be one of its labels or an index from 0 to " + strconv.Itoa(len(f.Enum)-1))
+			}
 			return float64(i), nil
 		}
 		return v, nil // a label
 	case datapoint.KindUint:
+		if !decimal.MatchString(v) {
+			return nil, refuse("must be a decimal number")
+		}
 		y, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(y) || math.IsInf(y, 0) {
-			return nil, fmt.Errorf("%s takes a number, not %q", f.Name, v)
+		if err != nil {
+			return nil, refuse("must be a decimal number")
 		}
 		return y, nil
 	default:

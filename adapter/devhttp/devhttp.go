@@ -97,7 +97,8 @@ func (h *Handler) form(w http.ResponseWriter, r *http.Request) (url.Values, bool
 	}
 	if err != nil {
 		h.metrics.DecodeErrors.Inc()
-		gizerr.Write(w, gizerr.FormInvalid, err.Error())
+		h.log.Info("device form refused", "remote", r.RemoteAddr, "err", err)
+		gizerr.Write(w, gizerr.FormInvalid, "body is not a form of at most 4 KiB")
 		return nil, false
 	}
 	return v, true
@@ -116,7 +117,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		gizerr.Write(w, gizerr.ProductKeyInvalid, "unknown product_key")
 		return
 	case errors.Is(err, core.ErrInvalidInput):
-		gizerr.Write(w, gizerr.FormInvalid, err.Error())
+		gizerr.Write(w, gizerr.FormInvalid, core.Detail(err))
 		return
 	case err != nil:
 		h.log.Error("register device", "err", err)

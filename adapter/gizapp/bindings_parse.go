@@ -168,10 +168,10 @@ func parseListQuery(q url.Values) (listQuery, error) {
 		}
 	}
 	if out.showDisabled, err = flag(q.Get("show_disabled")); err != nil {
-		return listQuery{}, fmt.Errorf("show_disabled: %v", err)
+		return listQuery{}, errors.New("show_disabled " + err.Error())
 	}
 	if _, err = flag(q.Get("show_proto_ver")); err != nil {
-		return listQuery{}, fmt.Errorf("show_proto_ver: %v", err)
+		return listQuery{}, errors.New("show_proto_ver " + err.Error())
 	}
 	return out, nil
 }
@@ -185,5 +185,5 @@ func flag(s string) (bool, error) {
 	case "1", "true":
 		return true, nil
 	}
-	return false, fmt.Errorf("%q is not 0 or 1", s)
+	return false, errors.New("must be 0 or 1")
 }

@@ -60,7 +60,7 @@ func (a *API) bindMAC(w http.ResponseWriter, r *http.Request, c caller) {
 		gizerr.Write(w, gizerr.DeviceDisabled, "")
 		return
 	case errors.Is(err, core.ErrInvalidInput):
-		gizerr.Write(w, gizerr.FormInvalid, err.Error())
+		gizerr.Write(w, gizerr.FormInvalid, core.Detail(err))
 		return
 	case err != nil:
 		a.internal(w, "bind by mac", err)

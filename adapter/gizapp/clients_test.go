@@ -170,7 +170,7 @@ func TestPythonClients(t *testing.T) {
 		return nil
 	})
 
-	r = e.do("POST", "/app/control/"+dev.DID(), user, map[string]any{"attrs": map[string]any{"LED_OnOff": 1}})
+	r = e.do("POST", "/app/control/"+dev.DID(), user, map[string]any{"attrs": map[string]any{"LED_OnOff": true}})
 	wantOK(t, r, http.StatusOK)
 	if len(r.obj(t)) != 0 {
 		t.Fatalf("control reply %s", r.body)
@@ -187,7 +187,7 @@ func TestPythonClients(t *testing.T) {
 	}
 	dev.Stop()
 	e.srv.WaitOnline(t, dev.DID(), false)
-	r = e.do("POST", "/app/control/"+dev.DID(), user, map[string]any{"attrs": map[string]any{"LED_OnOff": 0}})
+	r = e.do("POST", "/app/control/"+dev.DID(), user, map[string]any{"attrs": map[string]any{"LED_OnOff": false}})
 	if err := json.Unmarshal(r.body, &body); err != nil || body.ErrorCode != 9042 {
 		t.Fatalf("offline control %s", r.body)
 	}

@@ -11,7 +11,7 @@ import (
 const (
 	corsMethods = "GET, POST, PUT, DELETE, OPTIONS"
 	corsHeaders = "Content-Type, X-Gizwits-Application-Id, X-Gizwits-User-token, " +
-		"X-Gizwits-Timestamp, X-Gizwits-Signature, X-Gizwits-Application-Auth"
+		"X-Gizwits-Timestamp, X-Gizwits-Signature, X-Gizwits-Application-Auth, X-Request-Id"
 	// corsMaxAge lets a browser skip the preflight for ten minutes
 	// (Chromium caps it at two hours anyway).
 	corsMaxAge = "600"
@@ -54,6 +54,8 @@ func (p corsPolicy) allowOrigin(w http.ResponseWriter, r *http.Request) bool {
 	default:
 		return false
 	}
+	// A page may read the request id to quote it in a bug report.
+	h.Set("Access-Control-Expose-Headers", hdrRequestID)
 	return true
 }
 

@@ -162,7 +162,7 @@ func (a *API) base64ToHex(r *http.Request, did string, attrs map[string]any) err
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
-			return errors.Join(core.ErrInvalidInput, errors.New(name+": not base64"))
+			return &core.InputError{Field: name, Reason: "is not base64"}
 		}
 		attrs[name] = hex.EncodeToString(b)
 	}
@@ -180,7 +180,9 @@ func (a *API) controlError(w http.ResponseWriter, err error, invalid gizerr.Code
 	case errors.Is(err, core.ErrDeviceNotFound):
 		gizerr.Write(w, gizerr.DeviceNotFound, "")
 	case errors.Is(err, core.ErrInvalidInput):
-		gizerr.Write(w, invalid, err.Error())
+		// The client learns which value and why; the log keeps the chain.
+		a.log.Info("control refused", "request", requestID(w), "code", int(invalid), "err", err)
+		gizerr.Write(w, invalid, core.Detail(err))
 	default:
 		a.internal(w, "control device", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-iot/switchboard/adapter/gizapp"
+	"github.com/switchboard-iot/switchboard/internal/testserver"
 )
 
 // The body parsers take any bytes a client sends. They must never panic,
@@ -25,6 +26,8 @@ func FuzzParseControl(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c, err := gizapp.ParseControl(body)
 		if err != nil {
+			// The text goes to the client as detail_message.
+			testserver.CheckClientText(t, err.Error(), "")
 			return
 		}
 		if len(c.Attrs) == 0 && len(c.Raw) == 0 {

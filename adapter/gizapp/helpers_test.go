@@ -133,6 +133,10 @@ func wantErr(t *testing.T, r reply, status, code int) {
 	if _, ok := m["error_message"].(string); !ok {
 		t.Fatalf("no error_message: %s", r.body)
 	}
+	// Every refusal any test provokes must be clean, not just the ones
+	// refusal_test.go aims at.
+	detail, _ := m["detail_message"].(string)
+	testserver.CheckClientText(t, m["error_message"].(string)+": "+detail, "")
 }
 
 // anonUser signs an anonymous user up and returns uid and token.

@@ -24,15 +24,31 @@ func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errors.New("empty body")
-		}
-		return fmt.Errorf("bad JSON: %v", err)
+		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("bad JSON: data after the value")
+		return errors.New("body has data after the JSON value")
 	}
 	return nil
+}
+
+// jsonError says in the client's terms why a body did not decode: the
+// decoder's own text names Go types ("map[string]interface {}"), which is
+// no business of the client's.
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("empty body")
+	case errors.As(err, &syntax):
+		return fmt.Errorf("body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Errorf("%s has the wrong type (%s)", typ.Field, typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Errorf("body has the wrong type (%s)", typ.Value)
+	}
+	return errors.New("body is not valid JSON")
 }
 
 // controlRequest is a parsed POST /app/control/{did} body.
@@ -67,7 +83,7 @@ func parseControl(body []byte) (controlRequest, error) {
 	case "base64":
 		out.Base64 = true
 	default:
-		return controlRequest{}, fmt.Errorf("binary_coding must be hex or base64, not %q", req.BinaryCoding)
+		return controlRequest{}, errors.New("binary_coding must be hex or base64")
 	}
 	raw, err := parseRaw(req.Raw, out.Base64)
 	if err != nil {
@@ -111,8 +127,11 @@ func parseRaw(m json.RawMessage, b64 bool) ([]byte, error) {
 		} else {
 			out, err = hex.DecodeString(s)
 		}
+		if err != nil && b64 {
+			return nil, errors.New("raw string is not base64")
+		}
 		if err != nil {
-			return nil, fmt.Errorf("raw string does not decode: %v", err)
+			return nil, errors.New("raw string is not hex")
 		}
 	default:
 		return nil, errors.New("raw must be an array of bytes or a string")

@@ -38,6 +38,7 @@ func (a *API) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.metrics.In.Inc()
 		defer a.metrics.Out.Inc()
+		setRequestID(w, r)
 		a.cors.allowOrigin(w, r)
 		w.Header().Set("Content-Type", "application/json")
 		if rt.limited && !a.limiter.allow(clientIP(r)) {
@@ -96,7 +97,7 @@ func (a *API) unsupported(w http.ResponseWriter, r *http.Request, _ caller) {
 
 // internal logs an unexpected error and answers 9008 without details.
 func (a *API) internal(w http.ResponseWriter, what string, err error) {
-	a.log.Error(what, "err", err)
+	a.log.Error(what, "request", requestID(w), "err", err)
 	gizerr.Write(w, gizerr.ServerError, "")
 }
 
@@ -116,7 +117,8 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		if errors.As(err, &tooBig) {
 			gizerr.Write(w, gizerr.FormInvalid, "body larger than 64 KiB")
 		} else {
-			gizerr.Write(w, gizerr.FormInvalid, "reading body: "+err.Error())
+			a.log.Info("reading request body", "request", requestID(w), "err", err)
+			gizerr.Write(w, gizerr.FormInvalid, "body could not be read")
 		}
 		return nil, false
 	}

@@ -227,7 +227,7 @@ func (a *API) accountError(w http.ResponseWriter, what string, err error) {
 	case errors.Is(err, core.ErrAppAuth):
 		gizerr.Write(w, gizerr.AppAuthInvalid, "")
 	case errors.Is(err, core.ErrInvalidInput):
-		gizerr.Write(w, gizerr.FormInvalid, err.Error())
+		gizerr.Write(w, gizerr.FormInvalid, core.Detail(err))
 	default:
 		a.internal(w, what, err)
 	}

@@ -2,6 +2,8 @@ package gizws
 
 import (
 	"context"
+	"log/slog"
+	"strconv"
 
 	"github.com/switchboard-iot/switchboard/core"
 )
@@ -23,7 +25,7 @@ func (s *session) handle(m Message) {
 	}
 	if custom && (m.Cmd == cmdRead || m.Cmd == cmdWrite || m.Cmd == cmdAck) {
 		// Document §6: not allowed under p0_type custom.
-		s.send(renderInvalid(CodeNotAllowed, m.Cmd+` is not allowed with p0_type "custom"`, m.DID))
+		s.send(renderInvalid(CodeNotAllowed, withDetail(CodeNotAllowed, m.Cmd+` under p0_type "custom"`), m.DID))
 		return
 	}
 	ctx, cancel := s.srv.opContext()
@@ -56,12 +58,25 @@ func (s *session) handle(m Message) {
 	}
 }
 
+// deviceError answers a refused device command. The client gets the code
+// and a clean msg; the log gets the whole error under the message's
+// request id (client id and message number), so an operator can match a
+// client's report to the cause.
 func (s *session) deviceError(m Message, err error, invalid Code) {
 	code, msg := deviceErrorCode(err, invalid)
+	level := slog.LevelInfo // the client's own mistake or the device's state
 	if code == CodeServerError {
-		s.srv.log.Warn("ws device command failed", "client", s.id, "cmd", m.Cmd, "did", m.DID, "err", err)
+		level = slog.LevelWarn
 	}
+	s.srv.log.Log(context.Background(), level, "ws device command refused", "request", s.requestID(m),
+		"cmd", m.Cmd, "did", m.DID, "code", int(code), "err", err)
 	s.send(renderInvalid(code, msg, m.DID))
+}
+
+// requestID names one client message in the log: the session's client id
+// and the message's number on the socket.
+func (s *session) requestID(m Message) string {
+	return s.id + "-" + strconv.FormatUint(m.Seq, 10)
 }
 
 // user returns the logged-in user and p0 type.

@@ -16,10 +16,13 @@ func TestLogin(t *testing.T) {
 		otherUID, _ := f.user(t)
 		c := f.dial(t)
 
-		for _, bad := range []struct{ appid, uid, token string }{
-			{f.appID, uid, "not-a-token"},
-			{f.appID, otherUID, token},                       // the token is not otherUID's
-			{"0123456789abcdef0123456789abcdef", uid, token}, // another app
+		for _, bad := range []struct {
+			appid, uid, token string
+			code              int
+		}{
+			{f.appID, uid, "not-a-token", 9004},
+			{f.appID, otherUID, token, 9004},                       // the token is not otherUID's
+			{"0123456789abcdef0123456789abcdef", uid, token, 9003}, // no such app
 		} {
 			c.sendLogin(bad.appid, bad.uid, bad.token, loginOpts{p0: p0})
 			m := c.expect("login_res")
@@ -28,8 +31,8 @@ func TestLogin(t *testing.T) {
 			if ok || m.str(t, "msg") == "" {
 				t.Fatalf("bad login answered %s", m)
 			}
-			if code := m.num(t, "error_code"); code != 9004 {
-				t.Errorf("error_code %d, want 9004: %s", code, m)
+			if code := m.num(t, "error_code"); code != bad.code {
+				t.Errorf("error_code %d, want %d: %s", code, bad.code, m)
 			}
 		}
 		c.login(f.appID, uid, token, loginOpts{p0: p0})

@@ -34,6 +34,10 @@ const (
 // Message is one parsed client message. Only the fields of its Cmd are set.
 type Message struct {
 	Cmd string
+	// Seq numbers the messages of one socket from 1; the reader sets it,
+	// ParseMessage does not. With the client id it is the request id of
+	// log lines about the message.
+	Seq uint64
 	// DID is the target device of c2s_raw, c2s_read, c2s_write and c2s_ack.
 	DID string
 	// SN is req_sn of c2s_read/c2s_write or res_sn of c2s_ack, when HasSN.

@@ -13,6 +13,7 @@ import (
 // before login_res are processed in order after it (clients pipeline
 // login_req and subscribe_req). It returns when the connection ends.
 func (s *session) readLoop() {
+	var seq uint64
 	for {
 		// Not s.abortCtx: a cancelled read would drop the connection before
 		// the writer could send its close frame. The writer's Close or
@@ -33,7 +34,9 @@ func (s *session) readLoop() {
 		}
 		s.touch()
 		s.srv.metrics.In.Inc()
+		seq++
 		m, err := ParseMessage(data)
+		m.Seq = seq
 		if err != nil {
 			s.refused(m, err.(*ParseError))
 			continue
@@ -62,12 +65,12 @@ func (s *session) refused(m Message, e *ParseError) {
 	s.srv.metrics.DecodeErrors.Inc()
 	switch {
 	case m.Cmd == cmdLogin:
-		s.loginFailed(e.Code, e.Msg, nil)
+		s.loginFailed(e.Code, withDetail(e.Code, e.Msg), nil)
 		return
 	case m.Cmd != "" && m.Cmd != cmdPing && !s.loggedIn():
 		// Logging in comes first, whatever else is wrong.
 		s.send(renderInvalid(CodeLoginRequired, msgLoginRequired, ""))
 		return
 	}
-	s.send(renderInvalid(e.Code, e.Msg, e.DID))
+	s.send(renderInvalid(e.Code, withDetail(e.Code, e.Msg), e.DID))
 }

@@ -29,17 +29,20 @@ func (s *session) subscribeRequest(ctx context.Context, uid string, entries []Su
 	seen := make(map[string]bool, len(entries))
 	for _, e := range entries {
 		if !e.Valid {
-			failed = append(failed, subResult{DID: e.DID, Code: CodeInvalidField, Msg: "did must be a non-empty string"})
+			failed = append(failed, subResult{DID: e.DID, Code: CodeInvalidField, Msg: withDetail(CodeInvalidField, "did must be a non-empty string")})
 			continue
 		}
 		if _, err := s.srv.node.Binding(ctx, uid, e.DID); err != nil {
 			code, msg := deviceErrorCode(err, CodeInvalidField)
+			if code == CodeServerError {
+				s.srv.log.Warn("ws subscribe: check binding", "client", s.id, "did", e.DID, "err", err)
+			}
 			failed = append(failed, subResult{DID: e.DID, Code: code, Msg: msg})
 			continue
 		}
 		if !already[e.DID] && !seen[e.DID] {
 			if room <= 0 {
-				failed = append(failed, subResult{DID: e.DID, Code: CodeTooManySubs, Msg: "too many subscriptions"})
+				failed = append(failed, subResult{DID: e.DID, Code: CodeTooManySubs, Msg: CodeTooManySubs.Message()})
 				continue
 			}
 			room--

@@ -62,7 +62,7 @@ func ended(t *testing.T, ch <-chan interconnect.Event, d time.Duration, reasons 
 		t.Fatalf("closed with %+v, want %d", e, ic.CloseBadAuth)
 	}
 	for _, r := range reasons {
-		if strings.HasSuffix(e.Data, ": "+r) {
+		if e.Data == r || strings.HasSuffix(e.Data, ": "+r) {
 			return
 		}
 	}

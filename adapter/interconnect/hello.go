@@ -3,6 +3,7 @@ package interconnect
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/switchboard-iot/switchboard/core"
@@ -14,14 +15,16 @@ import (
 func (s *session) hello(f Frame) bool {
 	cert, err := core.ParseICCertificate(f.Certificate)
 	if err != nil {
-		s.fatal(CloseBadHello, err.Error())
+		s.srv.log.Info("hello refused: certificate", "remote", s.remote, "role", f.Role, "err", err)
+		s.fatal(CloseBadHello, certificateMessage(err))
 		return false
 	}
 	proven := false
 	switch {
 	case len(f.Proof) > 0:
 		if err := core.VerifyICProof(cert, s.nonce, f.Proof); err != nil {
-			s.fatal(CloseForbidden, err.Error())
+			s.srv.log.Info("hello refused: proof", "remote", s.remote, "role", f.Role, "err", err)
+			s.fatal(CloseForbidden, "the proof of possession does not verify: sign this connection's challenge nonce with the certificate's key")
 			return false
 		}
 		proven = true
@@ -85,4 +88,15 @@ func helloMessage(err error) string {
 		return "the watch is bound to several users; give user_id"
 	}
 	return "internal error; see the server log"
+}
+
+// certificateMessage is what the client is told of a refused certificate:
+// the reason core gives after its sentinel ("empty", "not a DER
+// certificate", ...), never a parser's own error text.
+func certificateMessage(err error) string {
+	reason, ok := strings.CutPrefix(err.Error(), core.ErrICCertificate.Error()+": ")
+	if !ok || strings.ContainsAny(reason, ":\n") {
+		return "bad certificate"
+	}
+	return "bad certificate: " + reason
 }

@@ -107,6 +107,9 @@ func (s *session) result(id int64, code int, err error, fill func(*resultFrame))
 }
 
 func (s *session) errorText(err error) string {
+	if d := core.Detail(err); d != "" { // a refused value: its own words only
+		return d
+	}
 	for _, known := range []error{core.ErrICDisconnected, core.ErrICTimeout, core.ErrICTooLarge, core.ErrICNotInstalled,
 		core.ErrICSignature, core.ErrICPermission, core.ErrInvalidInput, errTooManyDiagnoses} {
 		if errors.Is(err, known) {

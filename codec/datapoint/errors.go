@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Operations on a field wrap them in a *[FieldError];
@@ -36,17 +38,68 @@ var (
 // inside another error's message.
 func msg(err error) string { return strings.TrimPrefix(err.Error(), "datapoint: ") }
 
-// FieldError reports an error about one datapoint.
+// FieldError reports an error about one datapoint. Err is one of the
+// sentinels (test it with errors.Is); Reason is a short phrase about the
+// value, free of Go error text, that completes a sentence starting with
+// the field's name ("must be true or false"). [FieldError.Detail] joins
+// the two, and is what an adapter may show a client.
 type FieldError struct {
-	Field string // the datapoint's name
-	Err   error  // a sentinel, possibly wrapped with detail
+	Field  string // the datapoint's name
+	Err    error  // a sentinel
+	Reason string // may be empty: Detail then derives one from Err
 }
 
 func (e *FieldError) Error() string {
-	return "datapoint: field " + strconv.Quote(e.Field) + ": " + msg(e.Err)
+	s := "datapoint: field " + strconv.Quote(e.Field) + ": " + msg(e.Err)
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	return s
 }
 
 func (e *FieldError) Unwrap() error { return e.Err }
+
+// Detail is the client-facing text: the field's name and what is wrong
+// with it, e.g. "LED_R must be a number from 0 to 254 in steps of 1".
+func (e *FieldError) Detail() string {
+	reason := e.Reason
+	if reason == "" {
+		switch {
+		case errors.Is(e.Err, ErrUnknownField):
+			reason = "is not a datapoint of this product"
+		case errors.Is(e.Err, ErrNotWritable):
+			reason = "is not writable"
+		case errors.Is(e.Err, ErrType):
+			reason = "has the wrong type"
+		case errors.Is(e.Err, ErrRange):
+			reason = "is out of range"
+		default:
+			reason = "is invalid"
+		}
+	}
+	return shownName(e.Field) + " " + reason
+}
+
+// shownName is a field name as Detail writes it: as it is when it is a
+// short run of printable characters (every real datapoint name), else
+// quoted and cut, since an unknown name comes from the client.
+func shownName(name string) string {
+	const most = 64
+	plain := len(name) > 0 && len(name) <= most
+	for _, r := range name {
+		if !plain {
+			break
+		}
+		plain = r > ' ' && r != '"' && r != 0x7f && r != utf8.RuneError && unicode.IsPrint(r)
+	}
+	if plain {
+		return name
+	}
+	if len(name) > most {
+		name = name[:most]
+	}
+	return strconv.Quote(name)
+}
 
 // PayloadError reports a payload that does not fit the schema as a whole.
 type PayloadError struct {

@@ -2,28 +2,31 @@ package datapoint
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"strconv"
 )
 
 // Set stores a value given in its API form (as encoding/json decodes it,
 // or the matching Go types) as field name's wire value and marks it
-// Present. Accepted forms (notes §3.6):
+// Present. Only the forms the vendor documents are accepted, and a value
+// is never rounded or coerced (notes §3.6, docs/decisions.md "Strict
+// datapoint values"):
 //
-//   - bool: true/false, or the numbers 0 and 1
-//   - enum: a label string, or an index number
-//   - uint: the shown value y as float64, json.Number or any integer
-//     kind; the wire value is x = round((y-Addition)/Ratio), which must
-//     lie in Min..Max
-//   - binary: []byte, []any of numbers 0..255 (a WebSocket byte array),
-//     []int, or a hex string (HTTP /app/control); a value shorter than
-//     ByteLen is zero-padded (notes §3.4), a longer one is an error
+//   - bool: true or false only (not 0/1, not "true")
+//   - enum: a label string, or its index as an integral number
+//   - uint: the shown value y as float64, json.Number or any integer kind;
+//     the wire value x = (y-Addition)/Ratio must be an integer (within
+//     a float tolerance, so 0.1 steps work) in Min..Max: 3.5 for a ratio
+//     of 1 is refused, not rounded
+//   - binary: []byte, []any of integral numbers 0..255 (a WebSocket byte
+//     array), []int, or a hex string (HTTP /app/control); a value shorter
+//     than ByteLen is zero-padded (notes §3.4), a longer one is an error
 //
 // When m.Action is a write (0x01 or 0x11) the field must be writable. Set
 // copies binary values into m, so the argument may be reused; with m from
 // NewMessage it allocates only on error. Errors are *FieldError wrapping
-// ErrUnknownField, ErrNotWritable, ErrType or ErrRange.
+// ErrUnknownField, ErrNotWritable, ErrType or ErrRange, with a Reason a
+// client may be shown.
 func (s *Schema) Set(m *Message, name string, v any) error {
 	i, ok := s.index[name]
 	if !ok {
@@ -36,7 +39,7 @@ func (s *Schema) Set(m *Message, name string, v any) error {
 	s.fit(m)
 	var (
 		val Value
-		err error
+		err *FieldError
 	)
 	switch f.Kind {
 	case KindBool:
@@ -44,12 +47,13 @@ func (s *Schema) Set(m *Message, name string, v any) error {
 	case KindEnum:
 		val, err = toEnum(f, v)
 	case KindUint:
-		val, err = toUint(f, v)
+		val, err = s.toUint(i, v)
 	case KindBinary:
 		val, err = s.toBinary(m, i, v)
 	}
 	if err != nil {
-		return &FieldError{Field: name, Err: err}
+		err.Field = name
+		return err
 	}
 	m.Values[i], m.Present[i] = val, true
 	return nil
@@ -90,91 +94,133 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-// index converts a number that must be an integer in 0..n-1.
-func index(v any, n int) (uint64, error) {
+// integral converts a number that must be an integer in 0..n-1; ok is
+// false for anything else.
+func integral(v any, n int) (uint64, bool) {
 	y, ok := number(v)
+	if !ok || y != math.Trunc(y) || y < 0 || y >= float64(n) {
+		return 0, false
+	}
+	return uint64(y), true
+}
+
+// refuse builds the error Set returns; Set fills in the field's name.
+func refuse(err error, reason string) *FieldError {
+	return &FieldError{Err: err, Reason: reason}
+}
+
+func toBool(v any) (Value, *FieldError) {
+	b, ok := v.(bool)
 	if !ok {
-		return 0, ErrType
+		return Value{}, refuse(ErrType, "must be true or false")
 	}
-	if y != math.Trunc(y) || y < 0 || y >= float64(n) {
-		return 0, fmt.Errorf("%w: %v is not an integer in 0..%d", ErrRange, y, n-1)
+	if b {
+		return Value{Raw: 1}, nil
 	}
-	return uint64(y), nil
+	return Value{}, nil
 }
 
-func toBool(v any) (Value, error) {
-	if b, ok := v.(bool); ok {
-		if b {
-			return Value{Raw: 1}, nil
-		}
-		return Value{}, nil
-	}
-	x, err := index(v, 2)
-	return Value{Raw: x}, err
-}
-
-func toEnum(f *Field, v any) (Value, error) {
+func toEnum(f *Field, v any) (Value, *FieldError) {
 	if label, ok := v.(string); ok {
 		for i, l := range f.Enum {
 			if l == label {
 				return Value{Raw: uint64(i)}, nil
 			}
 		}
-		return Value{}, fmt.Errorf("%w: %q is not one of the labels", ErrRange, label)
+		return Value{}, refuse(ErrRange, enumReason(f))
 	}
-	x, err := index(v, len(f.Enum))
-	return Value{Raw: x}, err
+	if _, ok := number(v); !ok {
+		return Value{}, refuse(ErrType, enumReason(f))
+	}
+	x, ok := integral(v, len(f.Enum))
+	if !ok {
+		return Value{}, refuse(ErrRange, enumReason(f))
+	}
+	return Value{Raw: x}, nil
 }
 
-func toUint(f *Field, v any) (Value, error) {
+func enumReason(f *Field) string {
+	return "must be one of its labels or an index from 0 to " + strconv.Itoa(len(f.Enum)-1)
+}
+
+// rawTolerance is how far (y-Addition)/Ratio may lie from an integer and
+// still count as that integer, per unit of the magnitudes involved: the
+// float64 arithmetic of a 0.1 ratio leaves errors near 1e-14, a value
+// that is off by a step's fraction is off by far more than 1e-9.
+const rawTolerance = 1e-9
+
+func (s *Schema) toUint(i int, v any) (Value, *FieldError) {
+	f := &s.fields[i]
 	y, ok := number(v)
 	if !ok {
-		return Value{}, ErrType
+		return Value{}, refuse(ErrType, s.uintReason(i))
 	}
-	x := math.Round((y - f.Addition) / f.Ratio)
-	if math.IsNaN(x) || x < float64(f.Min) || x > float64(f.Max) {
-		return Value{}, fmt.Errorf("%w: %v is raw %v, outside %d..%d", ErrRange, y, x, f.Min, f.Max)
+	q := (y - f.Addition) / f.Ratio
+	x := math.Round(q)
+	tol := rawTolerance * (1 + math.Abs(x) + (math.Abs(y)+math.Abs(f.Addition))/math.Abs(f.Ratio))
+	if math.IsNaN(q) || math.IsInf(q, 0) || math.Abs(q-x) > tol || x < float64(f.Min) || x > float64(f.Max) {
+		return Value{}, refuse(ErrRange, s.uintReason(i))
 	}
 	return Value{Raw: uint64(x)}, nil
 }
 
+// uintReason says which shown values field i takes.
+func (s *Schema) uintReason(i int) string {
+	f := &s.fields[i]
+	lo, hi := s.shownNumber(i, uint64(f.Min)), s.shownNumber(i, uint64(f.Max))
+	if f.Ratio < 0 {
+		lo, hi = hi, lo
+	}
+	return "must be a number from " + formatNumber(lo) + " to " + formatNumber(hi) +
+		" in steps of " + formatNumber(math.Abs(f.Ratio))
+}
+
+func formatNumber(y float64) string { return strconv.FormatFloat(y, 'f', -1, 64) }
+
 // toBinary validates v completely before writing, so a failed Set leaves
 // an earlier value of the field intact.
-func (s *Schema) toBinary(m *Message, i int, v any) (Value, error) {
+func (s *Schema) toBinary(m *Message, i int, v any) (Value, *FieldError) {
 	n := s.fields[i].ByteLen
+	// The reasons are built only on refusal: Set must not allocate.
+	hexForm := func() string { return "must be a hex string of at most " + strconv.Itoa(n) + " bytes" }
+	arrayForm := func() string { return "must be an array of at most " + strconv.Itoa(n) + " bytes (0 to 255)" }
+	reason := arrayForm
 	var size int
 	switch x := v.(type) {
 	case []byte:
 		size = len(x)
 	case string:
-		if len(x)%2 != 0 {
-			return Value{}, fmt.Errorf("%w: hex string of odd length", ErrType)
+		reason = hexForm
+		ok := len(x)%2 == 0
+		for j := 0; j < len(x) && ok; j++ {
+			_, ok = hexDigit(x[j])
 		}
-		for j := 0; j < len(x); j++ {
-			if _, ok := hexDigit(x[j]); !ok {
-				return Value{}, fmt.Errorf("%w: %q is not a hex string", ErrType, x)
-			}
+		if !ok {
+			return Value{}, refuse(ErrType, hexForm())
 		}
 		size = len(x) / 2
 	case []any:
 		for _, e := range x {
-			if _, err := index(e, 256); err != nil {
-				return Value{}, err
+			if _, ok := number(e); !ok {
+				return Value{}, refuse(ErrType, arrayForm())
+			}
+			if _, ok := integral(e, 256); !ok {
+				return Value{}, refuse(ErrRange, arrayForm())
 			}
 		}
 		size = len(x)
 	case []int:
 		for _, e := range x {
 			if e < 0 || e > 255 {
-				return Value{}, fmt.Errorf("%w: %d is not a byte", ErrRange, e)
+				return Value{}, refuse(ErrRange, arrayForm())
 			}
 		}
 		size = len(x)
 	default:
-		return Value{}, ErrType
+		return Value{}, refuse(ErrType, "must be a hex string or an array of at most "+strconv.Itoa(n)+" bytes")
 	}
 	if size > n {
-		return Value{}, fmt.Errorf("%w: %d bytes, at most %d", ErrRange, size, n)
+		return Value{}, refuse(ErrRange, reason())
 	}
 
 	// The field's own slot in m.scratch, capped so appends cannot spill
@@ -192,7 +238,7 @@ func (s *Schema) toBinary(m *Message, i int, v any) (Value, error) {
 		}
 	case []any:
 		for j, e := range x {
-			b, _ := index(e, 256)
+			b, _ := integral(e, 256)
 			buf[j] = byte(b)
 		}
 	case []int:
