@@ -22,13 +22,31 @@ for dir in "${dirs[@]}"; do
 done
 echo "fuzz: ${#targets[@]} targets, $fuzztime each"
 
+# Go 1.26's fuzz coordinator can report "context deadline exceeded" as a
+# failure when -fuzztime ends while a worker is mid-call (golang/go#75804,
+# fixed in Go 1.27). Such a run wrote no failing input; it counts as passed
+# when the target's committed corpus then passes too.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+corpus() { ls "$1" 2>/dev/null || true; }
+
 failed=()
+raced=0
 for t in "${targets[@]}"; do
   read -r pkg name <<<"$t"
   echo "== $name ($pkg)"
-  if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg"; then
-    failed+=("$name ($pkg)")
+  dir="$(go list -f '{{.Dir}}' "$pkg")/testdata/fuzz/$name"
+  before=$(corpus "$dir")
+  if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg" 2>&1 | tee "$log"; then
+    continue
   fi
+  if [[ $(corpus "$dir") == "$before" ]] && grep -qx '    context deadline exceeded' "$log" &&
+    go test -count=1 -run "^${name}\$" "$pkg" >/dev/null; then
+    echo "fuzz: $name: end-of-fuzztime race (golang/go#75804), no failing input: counted as passed"
+    raced=$((raced + 1))
+    continue
+  fi
+  failed+=("$name ($pkg)")
 done
 
 if ((${#failed[@]})); then
@@ -37,4 +55,4 @@ if ((${#failed[@]})); then
   echo "fuzz: failing inputs are in each package's testdata/fuzz/<target>/ (git status shows them)"
   exit 1
 fi
-echo "fuzz: all ${#targets[@]} targets passed"
+echo "fuzz: all ${#targets[@]} targets passed ($raced ended in the Go 1.26 deadline race)"
