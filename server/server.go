@@ -29,6 +29,9 @@ import (
 	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
 
+// DatabaseFile is the name of the SQLite database in the data dir.
+const DatabaseFile = "switchboard.db"
+
 // ListenError is a listen failure that names the flag to change.
 type ListenError struct {
 	Flag string // e.g. "--http-addr"
@@ -52,6 +55,7 @@ type Server struct {
 	pusher  *aqara.Pusher
 	http    *http.Server
 	httpLn  net.Listener
+	lock    *os.File // the data dir's lock (datadirlock.go), held until closeAll
 
 	// AdminToken is the token /admin/v1 accepts; AdminTokenCreated is true
 	// when this start generated it (the caller prints it once).
@@ -76,16 +80,20 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 
+	// The data dir's lock comes first: a second node on the same dir is told
+	// so, even when it would also collide on the ports.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("--data-dir %s: %w", cfg.DataDir, unwrapPath(err))
+	}
+	if s.lock, err = lockDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	if s.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, &ListenError{Flag: "--http-addr", Addr: cfg.HTTPAddr, Err: unwrapSyscall(err)}
 	}
 	mqttLn, err := net.Listen("tcp", cfg.MQTTAddr)
 	if err != nil {
 		return nil, &ListenError{Flag: "--mqtt-addr", Addr: cfg.MQTTAddr, Err: unwrapSyscall(err)}
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		mqttLn.Close()
-		return nil, fmt.Errorf("--data-dir %s: %w", cfg.DataDir, err)
 	}
 	if s.AdminToken, s.AdminTokenCreated, err = loadAdminToken(cfg.DataDir, cfg.AdminToken); err != nil {
 		mqttLn.Close()
@@ -95,10 +103,15 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		mqttLn.Close()
 		return nil, fmt.Errorf("node id: %w", err)
 	}
-	if s.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "switchboard.db")); err != nil {
+	// Through a typed variable: a nil *sqlite.Store stored in the interface
+	// field would be non-nil there, and closeAll would call Close on it.
+	dbPath := filepath.Join(cfg.DataDir, DatabaseFile)
+	st, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
 		mqttLn.Close()
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, storeOpenError(dbPath, err)
 	}
+	s.store = st
 	s.bus = memory.New(memory.Options{OnDrop: func(string) {}})
 	s.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Namespace: "switchboard", Name: "bus_dropped_total",
@@ -244,7 +257,25 @@ func (s *Server) closeAll(ctx context.Context) error {
 	if s.store != nil {
 		errs = append(errs, s.store.Close())
 	}
+	if s.lock != nil { // last: the store is closed before another node may open it
+		errs = append(errs, s.lock.Close())
+	}
 	return errors.Join(errs...)
+}
+
+// storeOpenError is the one line an operator sees when the database cannot
+// be opened: the path, then the cause without the store's internal steps.
+func storeOpenError(path string, err error) error {
+	var pe *os.PathError
+	switch {
+	case sqlite.IsCorrupt(err):
+		return fmt.Errorf("database %s: not a SQLite database or damaged (%w); restore it from a backup", path, err)
+	case sqlite.IsReadOnly(err):
+		return fmt.Errorf("database %s: cannot write it or create files next to it (%w)", path, err)
+	case errors.As(err, &pe):
+		return fmt.Errorf("database %s: %w", path, pe.Err)
+	}
+	return fmt.Errorf("database %s: %w", path, err)
 }
 
 func orDefault(v, def int) int {

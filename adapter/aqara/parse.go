@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 )
 
@@ -137,7 +138,9 @@ func page(num, size flexInt, defSize, maxSize int) (limit, offset int, err error
 	if s == 0 {
 		s = defSize
 	}
-	if n < 1 || s < 1 || s > maxSize {
+	// n-1 is bounded so that the offset cannot overflow into a negative
+	// number (FuzzIntentData found pageNum "9223372036854775807").
+	if n < 1 || s < 1 || s > maxSize || n-1 > math.MaxInt/s {
 		return 0, 0, fmt.Errorf("pageNum must be at least 1 and pageSize 1 to %d", maxSize)
 	}
 	return s, (n - 1) * s, nil
