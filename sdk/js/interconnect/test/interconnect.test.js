@@ -190,7 +190,8 @@ test('replaced (4409): the older watch gets onclose 1001 and one onerror 1000, a
   // Before the fix the two replaced each other every few milliseconds
   // here: for two seconds nothing registers again and the newer stays
   // paired.
-  assert.equal(server.registrations({ role: 'watch', did: w.did }), 2)
+  // The relay logs a registration just after its welcome: poll for it.
+  await eventually(() => assert.equal(server.registrations({ role: 'watch', did: w.did }), 2))
   await quietFor(2000, async () => {
     assert.deepEqual(await call(newer.conn, 'getReadyState'), { ok: true, value: { status: 1 } })
     assert.equal(server.registrations({ role: 'watch', did: w.did }), 2, 'a watch session registered again')
@@ -232,7 +233,7 @@ test('the server going away (1001) is not final: onclose 1006, then the watch re
     assert.equal((await until(events, 'onclose')).code, 1006)
     assert.equal((await until(events, 'onerror')).code, 1006)
     assert.equal((await until(events, 'onopen')).isReconnected, true)
-    assert.equal(other.registrations({ role: 'watch', did: w.did }), 2)
+    await eventually(() => assert.equal(other.registrations({ role: 'watch', did: w.did }), 2))
   } finally {
     while (opened.length) opened.pop().close()
     await other.stop()
