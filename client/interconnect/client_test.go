@@ -13,13 +13,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/big"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard-iot/switchboard/client/interconnect"
 	"github.com/switchboard-iot/switchboard/core"
-	"github.com/switchboard-iot/switchboard/internal/testserver"
 )
 
 // TestSignVerifies: Sign's proof verifies with the relay's check for every
@@ -50,49 +48,29 @@ func TestSignVerifies(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv := testserver.Start(t)
-	app, err := srv.Admin.CreateApp(ctx, "client test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod, _ := srv.CreateProduct(t, "demo-lamp.json")
-	u, sess, _, err := srv.Node().CreateUser(ctx, app.AppID, core.NewUser{PhoneID: "client-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, _, err := srv.Node().RegisterDevice(ctx, prod.ProductKey, "0a0b0c0d0e0f", "PASS1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Node().BindDevice(ctx, u.UID, dev.DID, "PASS1", core.BindOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der := certFor(t, key).DER
-	url := "ws" + strings.TrimPrefix(srv.HTTPURL, "http") + "/ws/interconnect/v1"
-
-	phone, err := interconnect.DialPhone(ctx, interconnect.Config{URL: url, Package: "com.example.c", Certificate: der, AppID: app.AppID, Token: sess.Token, Signer: key})
+	w := newWorld(t)
+	phone, err := interconnect.DialPhone(ctx, w.phone)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer phone.CloseNow()
-	if w := phone.Welcome(); w.UserID != u.UID || !w.Proven || w.MaxMessageBytes != core.MaxICMessage {
-		t.Fatalf("welcome %+v", w)
+	if wel := phone.Welcome(); wel.UserID != w.uid || !wel.Proven || wel.MaxMessageBytes != core.MaxICMessage {
+		t.Fatalf("welcome %+v", wel)
 	}
-	if _, err := phone.RequestPermissions(ctx, dev.DID, interconnect.PermDeviceManager); err != nil {
+	if _, err := phone.RequestPermissions(ctx, w.did, interconnect.PermDeviceManager); err != nil {
 		t.Fatal(err)
 	}
-	if err := phone.Listen(ctx, dev.DID); err != nil {
+	if err := phone.Listen(ctx, w.did); err != nil {
 		t.Fatal(err)
 	}
-	watch, err := interconnect.DialWatch(ctx, interconnect.Config{URL: url, Package: "com.example.c", Certificate: der, DID: dev.DID, Passcode: "PASS1"})
+	watch, err := interconnect.DialWatch(ctx, w.watch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e := <-watch.Events(); e.Type != "open" || e.IsReconnected {
 		t.Fatalf("watch event %+v", e)
 	}
-	if e := <-phone.Events(); e.Type != "node" || !e.Connected || e.Node != dev.DID {
+	if e := <-phone.Events(); e.Type != "node" || !e.Connected || e.Node != w.did {
 		t.Fatalf("phone event %+v", e)
 	}
 	if err := watch.Send(ctx, `{"n":1}`); err != nil {
@@ -101,7 +79,7 @@ func TestRoundTrip(t *testing.T) {
 	if e := <-phone.Events(); e.Type != "message" || e.Data != `{"n":1}` {
 		t.Fatalf("phone got %+v", e)
 	}
-	if err := phone.SendMessage(ctx, dev.DID, []byte("ok")); err != nil {
+	if err := phone.SendMessage(ctx, w.did, []byte("ok")); err != nil {
 		t.Fatal(err)
 	}
 	if e := <-watch.Events(); e.Type != "message" || e.Data != "ok" {

@@ -15,7 +15,8 @@ import (
 	"github.com/switchboard-iot/switchboard/internal/testserver"
 )
 
-// world is a server with a user, a watch bound to it and a certificate.
+// world is a server with a user, a watch bound to it and a certificate
+// (the phone proves it holds the certificate's key).
 type world struct {
 	srv          *testserver.Server
 	uid, did     string
@@ -48,7 +49,7 @@ func newWorld(t *testing.T) *world {
 	return &world{
 		srv: srv, uid: u.UID, did: dev.DID,
 		watch: interconnect.Config{URL: url, Package: "com.example.c", Certificate: der, DID: dev.DID, Passcode: "PASS1"},
-		phone: interconnect.Config{URL: url, Package: "com.example.c", Certificate: der, AppID: app.AppID, Token: sess.Token},
+		phone: interconnect.Config{URL: url, Package: "com.example.c", Certificate: der, AppID: app.AppID, Token: sess.Token, Signer: key},
 	}
 }
 
