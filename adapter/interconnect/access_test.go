@@ -35,7 +35,7 @@ func (w *pairWorld) pairUp(t *testing.T) (*interconnect.Phone, *interconnect.Wat
 
 // within returns the next event of type typ, failing unless it comes
 // within d.
-func within(t *testing.T, ch <-chan interconnect.Event, d time.Duration, typ string) interconnect.Event {
+func within(t testing.TB, ch <-chan interconnect.Event, d time.Duration, typ string) interconnect.Event {
 	t.Helper()
 	deadline := time.After(d)
 	for {

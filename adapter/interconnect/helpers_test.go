@@ -199,20 +199,7 @@ func expect(t testing.TB, ch <-chan interconnect.Event, typ string, code int) in
 // skipTo reads events until one of type typ, failing after waitFor.
 func skipTo(t testing.TB, ch <-chan interconnect.Event, typ string) interconnect.Event {
 	t.Helper()
-	deadline := time.After(waitFor)
-	for {
-		select {
-		case e, ok := <-ch:
-			if !ok {
-				t.Fatalf("events closed before %s", typ)
-			}
-			if e.Type == typ {
-				return e
-			}
-		case <-deadline:
-			t.Fatalf("no %s event within %v", typ, waitFor)
-		}
-	}
+	return within(t, ch, waitFor, typ)
 }
 
 // codeOf is the code of an *interconnect.Error, or -999.

@@ -21,6 +21,7 @@ import (
 	"github.com/switchboard-iot/switchboard/adminclient"
 	aqc "github.com/switchboard-iot/switchboard/client/aqara"
 	"github.com/switchboard-iot/switchboard/codec/p0"
+	"github.com/switchboard-iot/switchboard/internal/testserver"
 )
 
 // lampReport is a demo-lamp 0x0091 report whose LED_R (brightness) is r.
@@ -414,15 +415,5 @@ func TestPresenceAfterKill9(t *testing.T) {
 // waitFor polls cond until it returns nil or the timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testserver.Eventually(t, timeout, cond)
 }
