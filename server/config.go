@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard-iot/switchboard/adapter/aqara"
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/clientaddr"
 )
 
 // Config is everything a node needs. Zero values take the defaults of
@@ -40,6 +41,10 @@ type Config struct {
 	// empty means ["*"] (tokens are bearer tokens, not cookies, so other
 	// origins gain nothing a script could not do itself).
 	AllowedOrigins []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// Forwarded and X-Forwarded-Host are believed (internal/clientaddr);
+	// the zero value believes no one.
+	TrustedProxies clientaddr.Trusted
 	// TokenTTL is the lifetime of app user tokens (default 7 days).
 	TokenTTL time.Duration
 	// ConsoleAppID is the application id the web console's login form

@@ -140,7 +140,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.http = s.newHTTPServer(mux)
+	s.http = s.newHTTPServer(cfg.TrustedProxies.Middleware(mux))
 	limited := s.limitHTTP(s.httpLn)
 	go func() {
 		if err := s.http.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {

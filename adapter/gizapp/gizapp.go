@@ -40,7 +40,9 @@ type API struct {
 	log     *slog.Logger
 	metrics metrics.Adapter
 	cors    corsPolicy
-	limiter *limiter
+	limiter *limiter // password logins and sign-ups, per address
+	anon    *limiter // anonymous sign-ins, per address (ratelimit.go)
+	phoneID *limiter // anonymous sign-ins, per application and phone_id
 }
 
 // New returns the API.
@@ -61,6 +63,8 @@ func New(o Options) *API {
 		metrics: o.Metrics.Adapter("gizapp"),
 		cors:    newCORSPolicy(o.AllowedOrigins),
 		limiter: newLimiter(loginRate, loginBurst, limiterEntries),
+		anon:    newLimiter(anonRate, anonBurst, limiterEntries),
+		phoneID: newLimiter(phoneIDRate, phoneIDBurst, limiterEntries),
 	}
 }
 

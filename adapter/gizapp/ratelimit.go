@@ -18,6 +18,21 @@ const (
 	limiterEntries = 4096
 )
 
+// Anonymous sign-in (POST /app/users with phone_id alone) runs no password
+// hash and creates at most one user per install, but the Gizwits JS SDK
+// sends it on every page load, so a busy site behind one address (a
+// carrier NAT, an office, a proxy not named in --trusted-proxies) must not
+// lock itself out. It is limited twice: per address with a budget a real
+// page-load rate fits (bursts of 100, then 20 a second), and per phone_id
+// (bursts of 10, then one every 6 s) so one script cannot spend a
+// site's budget by itself. See docs/operations.md, "Limits".
+const (
+	anonRate     = rate.Limit(20)
+	anonBurst    = 100
+	phoneIDRate  = rate.Limit(1.0 / 6)
+	phoneIDBurst = 10
+)
+
 // limiter is a token bucket per key, in a map of bounded size.
 //
 // Why evict full buckets: a bucket that has refilled to its burst behaves

@@ -41,7 +41,7 @@ func (a *API) wrap(rt route) http.Handler {
 		setRequestID(w, r)
 		a.cors.allowOrigin(w, r)
 		w.Header().Set("Content-Type", "application/json")
-		if rt.limited && !a.limiter.allow(clientIP(r)) {
+		if rt.limited && !rt.limitedInHandler && !a.limiter.allow(clientIP(r)) {
 			w.Header().Set("Retry-After", "1")
 			gizerr.Write(w, gizerr.Throttled, "too many requests from this address")
 			return
@@ -156,8 +156,9 @@ func (a *API) host(r *http.Request) string {
 	return r.Host
 }
 
-// clientIP is the rate-limit key: the peer address. Forwarded headers are
-// not trusted, since nothing says which proxy set them.
+// clientIP is the rate-limit key: the peer address, or the client's when
+// the peer is a trusted proxy (server rewrites RemoteAddr then; see
+// internal/clientaddr). Forwarded headers from other peers are ignored.
 func clientIP(r *http.Request) string {
 	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		return h

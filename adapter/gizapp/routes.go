@@ -22,14 +22,17 @@ type route struct {
 	// limited routes run password hashing or create rows for anyone who
 	// knows an appid, so they are rate limited per client IP (9041).
 	limited bool
-	h       handler
+	// limitedInHandler: the handler picks the budget once it has read the
+	// body (createUser: anonymous sign-ins and sign-ups differ).
+	limitedInHandler bool
+	h                handler
 }
 
 // routes is the single table of endpoints; openapi_test.go compares it
 // with the paths of openapi.json.
 func (a *API) routes() []route {
 	return []route{
-		{method: "POST", path: "/app/users", access: appAccess, limited: true, h: (*API).createUser},
+		{method: "POST", path: "/app/users", access: appAccess, limited: true, limitedInHandler: true, h: (*API).createUser},
 		{method: "POST", path: "/app/login", access: appAccess, limited: true, h: (*API).login},
 		{method: "GET", path: "/app/users", access: userAccess, h: (*API).getUser},
 		{method: "PUT", path: "/app/users", access: userAccess, h: (*API).updateUser},

@@ -45,6 +45,11 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c caller) {
 		gizerr.Write(w, gizerr.FormInvalid, "lang longer than 16")
 		return
 	}
+	if !a.signUpAllowed(r, c.appID, req.PhoneID, req.Username == "" && req.Email == "") {
+		w.Header().Set("Retry-After", "1")
+		gizerr.Write(w, gizerr.Throttled, "too many sign-ins from this address or install")
+		return
+	}
 	_, s, _, err := a.node.CreateUser(r.Context(), c.appID, core.NewUser{
 		PhoneID: req.PhoneID, Username: req.Username, Email: req.Email, Password: req.Password, Lang: req.Lang,
 	})
@@ -53,6 +58,16 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, sessionReply{UID: s.UID, Token: s.Token, ExpireAt: s.ExpiresAt.Unix()})
+}
+
+// signUpAllowed applies the budget of a POST /app/users: an anonymous
+// sign-in (phone_id alone) the generous per-address budget and its
+// phone_id's own; a sign-up with a password the login budget.
+func (a *API) signUpAllowed(r *http.Request, appID, phoneID string, anonymous bool) bool {
+	if phoneID != "" && anonymous {
+		return a.anon.allow(clientIP(r)) && a.phoneID.allow(appID+"\x00"+phoneID)
+	}
+	return a.limiter.allow(clientIP(r))
 }
 
 // login: POST /app/login {"username","password"}; username may be an

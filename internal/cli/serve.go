@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/internal/clientaddr"
 	"github.com/switchboard-iot/switchboard/internal/demo"
 	"github.com/switchboard-iot/switchboard/server"
 )
@@ -28,6 +29,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.PublicWSPort, "public-ws-port", 0, "ws_port announced to apps (default: the HTTP port)")
 	fs.IntVar(&cfg.PublicWSSPort, "public-wss-port", 0, "wss_port announced to apps, where a TLS proxy listens (default: the HTTP port)")
 	fs.IntVar(&cfg.PublicMQTTTLSPort, "public-mqtts-port", 0, "port_s announced to apps (default: the MQTT port)")
+	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/Forwarded/X-Forwarded-Host are believed (default: none)")
 	origins := fs.String("allowed-origins", "*", "comma-separated browser origins admitted by CORS and WebSocket upgrades; * admits any")
 	demoMode := fs.Bool("demo", false, "create (or reuse) a demo product, app, user and simulated devices, and print how to use them")
 	fs.StringVar(&cfg.ConsoleAppID, "console-appid", "", "application id the web console's login form starts with (--demo sets its own)")
@@ -65,6 +67,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	if *keepalive > 65535 || *pending < 1 || *maxPacket < 1024 {
 		fmt.Fprintln(stderr, "switchboard serve: --mqtt-max-keepalive must be at most 65535, --mqtt-writes-pending at least 1, --mqtt-max-packet-size at least 1024")
+		return 2
+	}
+	if cfg.TrustedProxies, err = clientaddr.ParseTrusted(*trusted); err != nil {
+		fmt.Fprintln(stderr, "switchboard serve: --trusted-proxies:", err)
 		return 2
 	}
 	for _, o := range strings.Split(*origins, ",") {
