@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -41,6 +43,11 @@ type PushOptions struct {
 	Concurrency int           // attempts in flight per partner; default 4
 	Batch       int           // pushes taken per round; default 64
 	Client      *http.Client  // default: one with Timeout
+	// RootCAs verify partners' https:// push URLs; nil means the system's
+	// roots. Verification is never skipped: a partner on a private CA is
+	// trusted by adding that CA (serve --push-ca-file), not by turning
+	// checks off.
+	RootCAs *x509.CertPool
 }
 
 func (o PushOptions) withDefaults() PushOptions {
@@ -66,6 +73,7 @@ func (o PushOptions) withDefaults() PushOptions {
 		o.Client = &http.Client{Timeout: o.Timeout, Transport: &http.Transport{
 			Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: o.Concurrency,
 			IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: o.Timeout,
+			TLSClientConfig: &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12},
 		}}
 	}
 	return o

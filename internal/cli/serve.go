@@ -37,6 +37,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Push.Timeout, "push-timeout", 5*time.Second, "how long one partner push attempt may take")
 	fs.DurationVar(&cfg.Push.RetryMin, "push-retry-min", time.Second, "back-off after a partner push's first failure; it doubles per failure")
 	fs.DurationVar(&cfg.Push.RetryMax, "push-retry-max", 10*time.Minute, "longest back-off between attempts of a partner push")
+	pushCA := fs.String("push-ca-file", "", "PEM file of CA certificates trusted for partners' https:// push URLs, besides the system's")
 	fs.DurationVar(&cfg.Push.GiveUp, "push-give-up", 48*time.Hour, "how long a partner push is retried before it is given up")
 	fs.DurationVar(&cfg.PushPolicy.Grace, "push-suspend-grace", 30*time.Minute, "how long a partner's pushes may fail over 5% before they are suspended")
 	maxPacket := fs.Uint("mqtt-max-packet-size", 64<<10, "largest MQTT packet a device may send, in bytes")
@@ -68,6 +69,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *keepalive > 65535 || *pending < 1 || *maxPacket < 1024 {
 		fmt.Fprintln(stderr, "switchboard serve: --mqtt-max-keepalive must be at most 65535, --mqtt-writes-pending at least 1, --mqtt-max-packet-size at least 1024")
 		return 2
+	}
+	if *pushCA != "" {
+		if cfg.Push.RootCAs, err = loadCAFile(*pushCA); err != nil {
+			fmt.Fprintln(stderr, "switchboard serve: --push-ca-file:", err)
+			return 2
+		}
 	}
 	if cfg.TrustedProxies, err = clientaddr.ParseTrusted(*trusted); err != nil {
 		fmt.Fprintln(stderr, "switchboard serve: --trusted-proxies:", err)
