@@ -7,6 +7,7 @@ package devsim
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,9 @@ type Options struct {
 	Passcode string
 	// MQTTAddr overrides the host:port the server provisions.
 	MQTTAddr string
+	// TLSConfig, if set, connects with MQTT over TLS (give MQTTAddr the
+	// server's MQTTS port: provisioning names the plain one).
+	TLSConfig *tls.Config
 	// Keepalive defaults to 120 s, GAgent's value.
 	Keepalive time.Duration
 	// ProtocolVersion is 3 (MQTT 3.1, GAgent's) by default, or 4 (3.1.1).
@@ -107,8 +111,13 @@ func (d *Device) Start(ctx context.Context) error {
 		}
 		addr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
+	scheme := "tcp://"
+	if d.o.TLSConfig != nil {
+		scheme = "tls://"
+	}
 	opts := paho.NewClientOptions().
-		AddBroker("tcp://" + addr).
+		AddBroker(scheme + addr).
+		SetTLSConfig(d.o.TLSConfig).
 		SetClientID(did).SetUsername(did).SetPassword(d.o.Passcode).
 		SetProtocolVersion(d.o.ProtocolVersion).
 		SetCleanSession(true).

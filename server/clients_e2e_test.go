@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -57,7 +58,7 @@ func e2eCall(t *testing.T, method, rawURL string, hdr map[string]string, body st
 	for k, v := range hdr {
 		req.Header[k] = []string{v}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e2eClientFor(req.URL.Host).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, rawURL, err)
 	}
@@ -244,7 +245,11 @@ func dialWS(t *testing.T, rawURL string) *e2eWS {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), e2eWait)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, rawURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {e2eOrigin}}})
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := websocket.Dial(ctx, rawURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {e2eOrigin}}, HTTPClient: e2eClientFor(u.Host)})
 	if err != nil {
 		t.Fatalf("dial %s: %v", rawURL, err)
 	}

@@ -18,8 +18,18 @@ import (
 type Config struct {
 	// DataDir holds the SQLite database and the generated admin token.
 	DataDir string
-	// HTTPAddr and MQTTAddr are listen addresses (":0" picks a free port).
+	// HTTPAddr and MQTTAddr are listen addresses (":0" picks a free port);
+	// Off turns a plain listener off.
 	HTTPAddr, MQTTAddr string
+	// HTTPSAddr (HTTPS and WSS) and MQTTSAddr are the TLS listen addresses;
+	// empty or Off means none. Unlike the plain ones they default to off
+	// here, so a library caller opts in; `switchboard serve` defaults them
+	// to :8443 and :8883 (tls.go).
+	HTTPSAddr, MQTTSAddr string
+	// TLSCertFile and TLSKeyFile are the operator's PEM pair; both empty
+	// means a self-signed pair generated once in DataDir (tls-cert.pem,
+	// tls-key.pem).
+	TLSCertFile, TLSKeyFile string
 	// NodeID names this node among nodes sharing a store; empty means
 	// generate one on first start and keep it in DataDir/node-id. It must
 	// not change across restarts: a start ends the device sessions of the
@@ -32,10 +42,12 @@ type Config struct {
 	// means the host they used to reach the HTTP API.
 	PublicHost string
 	// PublicWSPort and PublicWSSPort are the WebSocket ports announced to
-	// apps in device objects (ws_port, wss_port); 0 means the HTTP port
-	// (for wss, a TLS-terminating proxy is expected in front).
+	// apps in device objects (ws_port, wss_port); 0 means the bound port:
+	// HTTP for ws_port, HTTPS for wss_port (each falls back to the other
+	// when its own listener is off).
 	PublicWSPort, PublicWSSPort int
-	// PublicMQTTTLSPort is announced as port_s; 0 means the MQTT port.
+	// PublicMQTTTLSPort is announced as port_s; 0 means the MQTTS port (the
+	// MQTT port without MQTTS).
 	PublicMQTTTLSPort int
 	// AllowedOrigins admit browser pages for CORS and WebSocket upgrades;
 	// empty means ["*"] (tokens are bearer tokens, not cookies, so other

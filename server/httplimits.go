@@ -56,13 +56,15 @@ func (l HTTPLimits) withDefaults() HTTPLimits {
 
 // limitHTTP wraps the HTTP socket: Accept errors are retried and counted
 // (net/http retries too, but neither counts nor rate-limits its log line),
-// and the connection caps apply.
-func (s *Server) limitHTTP(ln net.Listener) *netlimit.Listener {
+// and the connection caps apply. name labels the metrics ("http",
+// "https"); reject answers a refused connection (nil: just close it, as on
+// the TLS port, where a plain-text 503 would be noise to the client).
+func (s *Server) limitHTTP(ln net.Listener, name string, reject func(net.Conn)) *netlimit.Listener {
 	lim := s.cfg.HTTPLimits
-	acceptError, refused := s.metrics.Listener("http")
+	acceptError, refused := s.metrics.Listener(name)
 	return netlimit.New(ln, netlimit.Options{
-		Name: "http", MaxConns: lim.MaxConns, MaxConnsPerAddr: lim.MaxConnsPerAddr,
-		Logger: s.log, AcceptError: acceptError, Refused: refused, Reject: writeBusy,
+		Name: name, MaxConns: lim.MaxConns, MaxConnsPerAddr: lim.MaxConnsPerAddr,
+		Logger: s.log, AcceptError: acceptError, Refused: refused, Reject: reject,
 	})
 }
 

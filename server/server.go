@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/bus/memory"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/tlscert"
 	"github.com/switchboard-iot/switchboard/metrics"
 	"github.com/switchboard-iot/switchboard/store"
 	"github.com/switchboard-iot/switchboard/store/sqlite"
@@ -54,13 +56,20 @@ type Server struct {
 	ws      *gizws.Server
 	pusher  *aqara.Pusher
 	http    *http.Server
-	httpLn  net.Listener
-	lock    *os.File // the data dir's lock (datadirlock.go), held until closeAll
+	httpLn  net.Listener      // nil when off
+	httpsLn net.Listener      // nil when off
+	mqttLn  net.Listener      // until the gateway owns it; nil when off
+	mqttsLn net.Listener      // likewise
+	cert    *tlscert.Reloader // nil without TLS listeners (tls.go)
+	lock    *os.File          // the data dir's lock (datadirlock.go), held until closeAll
 
 	// AdminToken is the token /admin/v1 accepts; AdminTokenCreated is true
 	// when this start generated it (the caller prints it once).
 	AdminToken        string
 	AdminTokenCreated bool
+	// CertificateCreated is true when this start generated the self-signed
+	// certificate (the caller says where it is).
+	CertificateCreated bool
 
 	ready atomic.Bool
 	// interconnect is the watch/phone relay (interconnect.go).
@@ -88,19 +97,34 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.lock, err = lockDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	if s.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-		return nil, &ListenError{Flag: "--http-addr", Addr: cfg.HTTPAddr, Err: unwrapSyscall(err)}
+	if isOff(cfg.HTTPAddr) && isOff(cfg.HTTPSAddr) {
+		return nil, errors.New("--http-addr and --https-addr are both off: the APIs need one of them")
 	}
-	mqttLn, err := net.Listen("tcp", cfg.MQTTAddr)
-	if err != nil {
-		return nil, &ListenError{Flag: "--mqtt-addr", Addr: cfg.MQTTAddr, Err: unwrapSyscall(err)}
+	if isOff(cfg.MQTTAddr) && isOff(cfg.MQTTSAddr) {
+		return nil, errors.New("--mqtt-addr and --mqtts-addr are both off: devices need one of them")
+	}
+	if !isOff(cfg.HTTPSAddr) || !isOff(cfg.MQTTSAddr) {
+		if err := s.loadCertificate(); err != nil {
+			return nil, err
+		}
+	}
+	if !isOff(cfg.HTTPAddr) {
+		if s.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, &ListenError{Flag: "--http-addr", Addr: cfg.HTTPAddr, Err: unwrapSyscall(err)}
+		}
+	}
+	if !isOff(cfg.MQTTAddr) {
+		if s.mqttLn, err = net.Listen("tcp", cfg.MQTTAddr); err != nil {
+			return nil, &ListenError{Flag: "--mqtt-addr", Addr: cfg.MQTTAddr, Err: unwrapSyscall(err)}
+		}
+	}
+	if err := s.listenTLS(); err != nil {
+		return nil, err
 	}
 	if s.AdminToken, s.AdminTokenCreated, err = loadAdminToken(cfg.DataDir, cfg.AdminToken); err != nil {
-		mqttLn.Close()
 		return nil, fmt.Errorf("admin token: %w", err)
 	}
 	if cfg.NodeID, err = loadNodeID(cfg.DataDir, cfg.NodeID); err != nil {
-		mqttLn.Close()
 		return nil, fmt.Errorf("node id: %w", err)
 	}
 	// Through a typed variable: a nil *sqlite.Store stored in the interface
@@ -108,7 +132,6 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	dbPath := filepath.Join(cfg.DataDir, DatabaseFile)
 	st, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
-		mqttLn.Close()
 		return nil, storeOpenError(dbPath, err)
 	}
 	s.store = st
@@ -119,19 +142,21 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}, func() float64 { return float64(s.bus.Dropped()) }))
 
 	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, PushPolicy: cfg.PushPolicy, NodeID: cfg.NodeID}); err != nil {
-		mqttLn.Close()
 		return nil, err
 	}
 	if err = s.node.Start(ctx); err != nil {
 		s.node = nil // not started: nothing to close
-		mqttLn.Close()
 		return nil, err
 	}
 
-	if s.gateway, err = mqttgw.New(mqttLn, mqttgw.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, Limits: cfg.MQTTLimits}); err != nil {
-		mqttLn.Close()
+	gwOpts := mqttgw.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, Limits: cfg.MQTTLimits}
+	if s.mqttsLn != nil {
+		gwOpts.TLSListener, gwOpts.TLSConfig = s.mqttsLn, s.cert.ServerConfig()
+	}
+	if s.gateway, err = mqttgw.New(s.mqttLn, gwOpts); err != nil {
 		return nil, err
 	}
+	s.mqttLn, s.mqttsLn = nil, nil // the gateway closes them now
 	if err := s.gateway.Start(); err != nil {
 		return nil, fmt.Errorf("start MQTT gateway: %w", err)
 	}
@@ -141,15 +166,30 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.http = s.newHTTPServer(cfg.TrustedProxies.Middleware(mux))
-	limited := s.limitHTTP(s.httpLn)
+	// One server, so one mux and one Shutdown, for both ports.
+	if s.httpLn != nil {
+		s.serveHTTP(s.limitHTTP(s.httpLn, "http", writeBusy))
+	}
+	if s.httpsLn != nil {
+		s.serveHTTP(tls.NewListener(s.limitHTTP(s.httpsLn, "https", nil), s.httpsConfig()))
+	}
+	s.ready.Store(true)
+	attrs := []any{"http", addrString(s.HTTPAddr()), "mqtt", addrString(s.MQTTAddr()),
+		"https", addrString(s.HTTPSAddr()), "mqtts", addrString(s.MQTTSAddr()), "data_dir", cfg.DataDir}
+	if s.cert != nil {
+		certPath, _ := s.cert.Paths()
+		attrs = append(attrs, "tls_cert", certPath, "tls_sha256", s.cert.Fingerprint())
+	}
+	s.log.Info("switchboard started", attrs...)
+	return s, nil
+}
+
+func (s *Server) serveHTTP(ln net.Listener) {
 	go func() {
-		if err := s.http.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("HTTP server stopped", "err", err)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("HTTP server stopped", "err", err, "addr", ln.Addr().String())
 		}
 	}()
-	s.ready.Store(true)
-	s.log.Info("switchboard started", "http", s.HTTPAddr().String(), "mqtt", s.MQTTAddr().String(), "data_dir", cfg.DataDir)
-	return s, nil
 }
 
 func (s *Server) routes() (*http.ServeMux, error) {
@@ -178,14 +218,18 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	}
 	api.Register(mux)
 
-	port := s.MQTTAddr().(*net.TCPAddr).Port
+	// Each announced port is the bound one of its kind, or, when that
+	// listener is off, the other kind's, so no reply names a closed port.
+	mqttPort, mqttsPort := portOf(s.MQTTAddr()), portOf(s.MQTTSAddr())
+	port, tlsPort := orDefault(mqttPort, mqttsPort), orDefault(mqttsPort, mqttPort)
 	devhttp.New(devhttp.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, MQTTHost: s.cfg.PublicHost, MQTTPort: port}).Register(mux)
 
-	httpPort := s.HTTPAddr().(*net.TCPAddr).Port
+	httpPort, httpsPort := portOf(s.HTTPAddr()), portOf(s.HTTPSAddr())
 	gizapp.New(gizapp.Options{
 		Node: s.node, Logger: s.log, Metrics: s.metrics, PublicHost: s.cfg.PublicHost,
-		MQTTPort: port, MQTTTLSPort: orDefault(s.cfg.PublicMQTTTLSPort, port),
-		WSPort: orDefault(s.cfg.PublicWSPort, httpPort), WSSPort: orDefault(s.cfg.PublicWSSPort, httpPort),
+		MQTTPort: port, MQTTTLSPort: orDefault(s.cfg.PublicMQTTTLSPort, tlsPort),
+		WSPort:         orDefault(s.cfg.PublicWSPort, orDefault(httpPort, httpsPort)),
+		WSSPort:        orDefault(s.cfg.PublicWSSPort, orDefault(httpsPort, httpPort)),
 		AllowedOrigins: s.cfg.AllowedOrigins,
 	}).Register(mux)
 	if s.ws, err = gizws.New(gizws.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, AllowedOrigins: s.cfg.AllowedOrigins}); err != nil {
@@ -208,10 +252,10 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	return mux, nil
 }
 
-// HTTPAddr is the bound HTTP address.
-func (s *Server) HTTPAddr() net.Addr { return s.httpLn.Addr() }
+// HTTPAddr is the bound HTTP address (nil when off).
+func (s *Server) HTTPAddr() net.Addr { return addrOf(s.httpLn) }
 
-// MQTTAddr is the bound MQTT address.
+// MQTTAddr is the bound MQTT address (nil when off).
 func (s *Server) MQTTAddr() net.Addr { return s.gateway.Addr() }
 
 // Node is the core, for in-process callers (tests, the demo).
@@ -235,8 +279,17 @@ func (s *Server) closeAll(ctx context.Context) error {
 	var errs []error
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
-	} else if s.httpLn != nil {
-		errs = append(errs, s.httpLn.Close())
+	} else {
+		for _, ln := range []net.Listener{s.httpLn, s.httpsLn} {
+			if ln != nil {
+				errs = append(errs, ln.Close())
+			}
+		}
+	}
+	for _, ln := range []net.Listener{s.mqttLn, s.mqttsLn} { // not yet the gateway's
+		if ln != nil {
+			errs = append(errs, ln.Close())
+		}
 	}
 	if s.ws != nil {
 		errs = append(errs, s.ws.Close())

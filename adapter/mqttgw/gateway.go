@@ -6,6 +6,7 @@ package mqttgw
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -84,6 +85,10 @@ type Options struct {
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	Limits  Limits
+	// TLSListener, if set, is a second socket served with TLSConfig
+	// (MQTTS); the same limits apply to it, its caps counted apart.
+	TLSListener net.Listener
+	TLSConfig   *tls.Config
 }
 
 // Gateway is the running device gateway.
@@ -94,6 +99,7 @@ type Gateway struct {
 	limits  Limits
 	broker  *mqtt.Server
 	ln      net.Listener
+	tlsLn   net.Listener // nil without MQTTS
 
 	mu      sync.Mutex
 	current map[string]*session       // did -> the session that owns it now
@@ -131,6 +137,7 @@ func New(ln net.Listener, o Options) (*Gateway, error) {
 		metrics: o.Metrics.Adapter("mqtt"),
 		limits:  lim,
 		ln:      ln,
+		tlsLn:   o.TLSListener,
 		current: make(map[string]*session),
 		ending:  make(map[string][]*pendingConn),
 	}
@@ -147,16 +154,36 @@ func New(ln net.Listener, o Options) (*Gateway, error) {
 	if err := g.broker.AddHook(&limitsHook{g: g}, nil); err != nil {
 		return nil, err
 	}
-	acceptError, refused := o.Metrics.Listener("mqtt")
-	limited := netlimit.New(ln, netlimit.Options{
-		Name: "mqtt", MaxConns: lim.MaxConns, MaxConnsPerAddr: lim.MaxConnsPerAddr,
-		Logger: g.log, AcceptError: acceptError, Refused: refused,
-	})
-	if err := g.broker.AddListener(&boundListener{id: "devices", ln: limited, log: g.log,
-		connectTimeout: lim.ConnectTimeout, refused: refused, conns: make(map[*pendingConn]struct{})}); err != nil {
-		return nil, err
+	if ln != nil {
+		if err := g.addListener("devices", "mqtt", ln, nil, o.Metrics); err != nil {
+			return nil, err
+		}
+	}
+	if o.TLSListener != nil {
+		if o.TLSConfig == nil {
+			return nil, errors.New("mqttgw: TLSListener needs a TLSConfig")
+		}
+		if err := g.addListener("devices-tls", "mqtts", o.TLSListener, o.TLSConfig, o.Metrics); err != nil {
+			return nil, err
+		}
 	}
 	return g, nil
+}
+
+// addListener hands mochi one socket, capped by netlimit and, with
+// tlsConfig, wrapped in TLS over the caps (a refused connection costs no
+// handshake). name labels its metrics.
+func (g *Gateway) addListener(id, name string, ln net.Listener, tlsConfig *tls.Config, m *metrics.Metrics) error {
+	acceptError, refused := m.Listener(name)
+	var served net.Listener = netlimit.New(ln, netlimit.Options{
+		Name: name, MaxConns: g.limits.MaxConns, MaxConnsPerAddr: g.limits.MaxConnsPerAddr,
+		Logger: g.log, AcceptError: acceptError, Refused: refused,
+	})
+	if tlsConfig != nil {
+		served = tls.NewListener(served, tlsConfig)
+	}
+	return g.broker.AddListener(&boundListener{id: id, ln: served, log: g.log,
+		connectTimeout: g.limits.ConnectTimeout, refused: refused, conns: make(map[*pendingConn]struct{})})
 }
 
 // Start subscribes to downlinks and controls and starts accepting devices.
@@ -175,8 +202,21 @@ func (g *Gateway) Start() error {
 	return g.broker.Serve()
 }
 
-// Addr is the address devices connect to.
-func (g *Gateway) Addr() net.Addr { return g.ln.Addr() }
+// Addr is the address devices connect to over plain MQTT (nil when off).
+func (g *Gateway) Addr() net.Addr {
+	if g.ln == nil {
+		return nil
+	}
+	return g.ln.Addr()
+}
+
+// TLSAddr is the MQTTS address (nil without MQTTS).
+func (g *Gateway) TLSAddr() net.Addr {
+	if g.tlsLn == nil {
+		return nil
+	}
+	return g.tlsLn.Addr()
+}
 
 // Close disconnects every device (each goes offline) and stops the broker.
 func (g *Gateway) Close() error {

@@ -1,6 +1,7 @@
 package mqttgw
 
 import (
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -10,8 +11,6 @@ import (
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
-
-	"github.com/switchboard-iot/switchboard/internal/netlimit"
 )
 
 // boundListener hands mochi a socket that Switchboard bound itself, so that a
@@ -19,8 +18,10 @@ import (
 // The socket is wrapped by netlimit: Accept errors are retried (mochi's own
 // listeners stop at the first one) and connection caps are applied.
 type boundListener struct {
-	id             string
-	ln             *netlimit.Listener
+	id string
+	// ln is the netlimit listener, or a TLS listener over it: the caps
+	// apply before any handshake work is spent.
+	ln             net.Listener
 	log            *slog.Logger
 	connectTimeout time.Duration
 	refused        func(reason string)
@@ -41,8 +42,13 @@ func (l *boundListener) ID() string              { return l.id }
 func (l *boundListener) Address() string         { return l.ln.Addr().String() }
 func (l *boundListener) Protocol() string        { return "tcp" }
 
-// reasonNoConnect counts connections closed for sending no CONNECT in time.
-const reasonNoConnect = "no_connect"
+// reasonNoConnect counts connections closed for sending no CONNECT in time
+// (for MQTTS, the TLS handshake and the CONNECT together);
+// reasonTLSHandshake those whose TLS handshake failed otherwise.
+const (
+	reasonNoConnect    = "no_connect"
+	reasonTLSHandshake = "tls_handshake"
+)
 
 // Serve accepts until the socket is closed, handing each connection to
 // mochi with a read deadline for its CONNECT: mochi reads the CONNECT
@@ -55,7 +61,14 @@ func (l *boundListener) Serve(establish listeners.EstablishFn) {
 			return // closed: netlimit retries everything else
 		}
 		pc := &pendingConn{Conn: c, done: make(chan struct{})}
-		_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
+		tc, isTLS := c.(*tls.Conn)
+		if isTLS {
+			// The handshake writes too: a peer that never reads must not
+			// hold it past the CONNECT deadline either.
+			_ = c.SetDeadline(time.Now().Add(l.connectTimeout))
+		} else {
+			_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
+		}
 		if !l.track(pc) {
 			_ = c.Close()
 			return
@@ -63,6 +76,9 @@ func (l *boundListener) Serve(establish listeners.EstablishFn) {
 		go func() {
 			defer l.untrack(pc)
 			defer close(pc.done)
+			if isTLS && !l.handshake(tc) {
+				return
+			}
 			err := establish(l.id, pc)
 			if err != nil && !pc.connected.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
 				l.refused(reasonNoConnect)
@@ -70,6 +86,24 @@ func (l *boundListener) Serve(establish listeners.EstablishFn) {
 			}
 		}()
 	}
+}
+
+// handshake completes a device's TLS handshake within the CONNECT deadline
+// (set at accept), then lifts the write deadline, which mochi never sets
+// and so would otherwise stay; the read deadline stays for the CONNECT.
+func (l *boundListener) handshake(tc *tls.Conn) bool {
+	if err := tc.Handshake(); err != nil {
+		reason := reasonTLSHandshake
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			reason = reasonNoConnect
+		}
+		l.refused(reason)
+		l.log.Debug("connection closed: TLS handshake failed", "remote", tc.RemoteAddr().String(), "reason", reason, "err", err)
+		_ = tc.Close()
+		return false
+	}
+	_ = tc.SetWriteDeadline(time.Time{})
+	return true
 }
 
 // Close stops accepting and closes the listener's clients.

@@ -80,7 +80,9 @@ func startServeIn(t *testing.T, dataDir string, env []string, args ...string) *n
 	n := &node{stdout: &syncBuffer{}, stderr: &syncBuffer{}, dataDir: dataDir}
 	all := append([]string{"serve", "--data-dir", n.dataDir}, args...)
 	n.cmd = exec.Command(binary(t), all...)
-	n.cmd.Env = append(os.Environ(), env...)
+	// The TLS listeners on random ports unless the test says otherwise
+	// (the last of duplicate variables wins).
+	n.cmd.Env = append(append(os.Environ(), "SWITCHBOARD_HTTPS_ADDR=127.0.0.1:0", "SWITCHBOARD_MQTTS_ADDR=127.0.0.1:0"), env...)
 	n.cmd.Stdout, n.cmd.Stderr = n.stdout, n.stderr
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -249,12 +251,13 @@ func TestWalkthrough(t *testing.T) {
 }
 
 func TestPortTakenIsOneLineNamingTheFlag(t *testing.T) {
-	for _, flag := range []string{"--http-addr", "--mqtt-addr"} {
+	for _, flag := range []string{"--http-addr", "--mqtt-addr", "--https-addr", "--mqtts-addr"} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		args := []string{"serve", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", flag, ln.Addr().String()}
+		args := []string{"serve", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0",
+			"--https-addr", "127.0.0.1:0", "--mqtts-addr", "127.0.0.1:0", flag, ln.Addr().String()}
 		cmd := exec.Command(binary(t), args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

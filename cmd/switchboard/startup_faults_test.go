@@ -40,7 +40,8 @@ func serveCmd(t *testing.T, dataDir string, extra ...string) *exec.Cmd {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	args := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0"}, extra...)
+	args := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0",
+		"--https-addr", "127.0.0.1:0", "--mqtts-addr", "127.0.0.1:0"}, extra...)
 	return exec.CommandContext(ctx, binary(t), args...)
 }
 

@@ -4,13 +4,17 @@
 // object per line. The README walk-through uses it.
 //
 //	go run ./examples/ws-watch -server ws://127.0.0.1:8080 -appid APPID -uid UID -token TOKEN -did DID [-write LED_OnOff=true] [-count 5]
+//	go run ./examples/ws-watch -server wss://localhost:8443 -cacert data/tls-cert.pem ...
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -28,6 +32,7 @@ func main() {
 	did := flag.String("did", "", "device to subscribe")
 	write := flag.String("write", "", "datapoints to write after subscribing, name=value,name=value (values are JSON or text)")
 	count := flag.Int("count", 0, "exit after printing this many messages (0: run until interrupted)")
+	caCert := flag.String("cacert", "", "PEM certificate to trust for wss:// (e.g. the server's generated data/tls-cert.pem)")
 	flag.Parse()
 	if *appID == "" || *uid == "" || *token == "" || *did == "" {
 		fmt.Fprintln(os.Stderr, "ws-watch: -appid, -uid, -token and -did are required")
@@ -35,7 +40,12 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *server, *appID, *uid, *token, *did, *write, *count); err != nil {
+	client, err := httpClient(*caCert)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ws-watch:", err)
+		os.Exit(2)
+	}
+	if err := run(ctx, client, *server, *appID, *uid, *token, *did, *write, *count); err != nil {
 		fmt.Fprintln(os.Stderr, "ws-watch:", err)
 		os.Exit(1)
 	}
@@ -46,8 +56,24 @@ type message struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-func run(ctx context.Context, server, appID, uid, token, did, write string, count int) error {
-	conn, _, err := websocket.Dial(ctx, strings.TrimRight(server, "/")+"/ws/app/v1", nil)
+// httpClient trusts caFile, if given, instead of the system's roots.
+func httpClient(caFile string) (*http.Client, error) {
+	if caFile == "" {
+		return http.DefaultClient, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificate", caFile)
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}, nil
+}
+
+func run(ctx context.Context, client *http.Client, server, appID, uid, token, did, write string, count int) error {
+	conn, _, err := websocket.Dial(ctx, strings.TrimRight(server, "/")+"/ws/app/v1", &websocket.DialOptions{HTTPClient: client})
 	if err != nil {
 		return err
 	}

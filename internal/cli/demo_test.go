@@ -44,7 +44,9 @@ func runServe(t *testing.T, args ...string) (out *syncBuffer, stop func() int) {
 	t.Cleanup(func() { serveBase = context.Background })
 	out, errs := &syncBuffer{}, &syncBuffer{}
 	code := make(chan int, 1)
-	go func() { code <- Main(append([]string{"serve"}, args...), out, errs) }()
+	// TLS on random ports; a test's own flags come later and win.
+	args = append([]string{"serve", "--https-addr", "127.0.0.1:0", "--mqtts-addr", "127.0.0.1:0"}, args...)
+	go func() { code <- Main(args, out, errs) }()
 	var once sync.Once
 	var rc int
 	stop = func() int {

@@ -24,11 +24,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.DataDir, "data-dir", "./data", "directory for the database and the generated admin token")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", ":8080", "HTTP listen address (APIs, /metrics, /healthz)")
 	fs.StringVar(&cfg.MQTTAddr, "mqtt-addr", ":1883", "MQTT listen address for devices")
+	tlsFlags(fs, &cfg)
 	fs.StringVar(&cfg.AdminToken, "admin-token", "", "bearer token for /admin/v1 (default: generated once, kept in the data dir)")
 	fs.StringVar(&cfg.PublicHost, "public-host", "", "host name devices and apps are told to connect to (default: the host they reached)")
 	fs.IntVar(&cfg.PublicWSPort, "public-ws-port", 0, "ws_port announced to apps (default: the HTTP port)")
-	fs.IntVar(&cfg.PublicWSSPort, "public-wss-port", 0, "wss_port announced to apps, where a TLS proxy listens (default: the HTTP port)")
-	fs.IntVar(&cfg.PublicMQTTTLSPort, "public-mqtts-port", 0, "port_s announced to apps (default: the MQTT port)")
+	fs.IntVar(&cfg.PublicWSSPort, "public-wss-port", 0, "wss_port announced to apps (default: the HTTPS port; the HTTP port when --https-addr is off)")
+	fs.IntVar(&cfg.PublicMQTTTLSPort, "public-mqtts-port", 0, "port_s announced to apps (default: the MQTTS port; the MQTT port when --mqtts-addr is off)")
 	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/Forwarded/X-Forwarded-Host are believed (default: none)")
 	origins := fs.String("allowed-origins", "*", "comma-separated browser origins admitted by CORS and WebSocket upgrades; * admits any")
 	demoMode := fs.Bool("demo", false, "create (or reuse) a demo product, app, user and simulated devices, and print how to use them")
@@ -53,7 +54,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	capVar(fs, &cfg.HTTPLimits.MaxConnsPerAddr, "http-max-conns-per-addr", 500, "HTTP connections open at once from one IP address (behind a proxy: raise it)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
-	drain := fs.Duration("shutdown-timeout", 15*time.Second, "how long to drain on SIGINT/SIGTERM")
+	drain := fs.Duration("shutdown-timeout", 15*time.Second, "how long to drain on SIGINT/SIGTERM (SIGHUP rereads the TLS certificate)")
 	if err := parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -85,6 +86,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 		}
 	}
+	listenersOff(&cfg)
+	if *demoMode && (cfg.HTTPAddr == server.Off || cfg.MQTTAddr == server.Off) {
+		fmt.Fprintln(stderr, "switchboard serve: --demo needs the plain --http-addr and --mqtt-addr")
+		return 2
+	}
 	cfg.MQTTLimits.MaxPacketSize = uint32(*maxPacket)
 	cfg.MQTTLimits.WritesPending = int32(*pending)
 	cfg.MQTTLimits.MaxKeepalive = uint16(*keepalive)
@@ -97,6 +103,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
 	}
+	defer reloadOnHangup(srv, log)()
+	printCertificate(stdout, srv)
 	var demoRun *demo.Demo
 	if *demoMode {
 		if demoRun, err = startDemo(ctx, srv, cfg, stdout, log); err != nil {
@@ -111,8 +119,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			"    switchboard admin products create examples/products/demo-lamp.json\n"+
 			"    switchboard admin apps create \"My app\"\n"+
 			"    switchboard devsim --product-key <product_key>\n"+
-			"or start with --demo for all of that ready-made. The console is at http://%s/app\n\n",
-			publicHTTP(srv.HTTPAddr(), cfg.PublicHost))
+			"or start with --demo for all of that ready-made. The console is at %s/app\n\n",
+			consoleBase(srv, cfg.PublicHost))
 	}
 	<-ctx.Done()
 	if demoRun != nil {

@@ -111,7 +111,7 @@ func startLimited(t *testing.T) *limited {
 	}
 	p := &limited{log: &testserver.LogBuffer{}, token: "flood-test-admin-token-0123456789", exited: make(chan error, 1)}
 	p.cmd = exec.Command(prlimit, fmt.Sprintf("--nofile=%d:%d", fdLimit, fdLimit), "--", bin, "serve",
-		"--data-dir", filepath.Join(dir, "data"), "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0",
+		"--data-dir", filepath.Join(dir, "data"), "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", "--https-addr", "off", "--mqtts-addr", "off",
 		"--admin-token", p.token,
 		// The flood's silent connections must stay until the test closes
 		// them, rather than be cut at these deadlines.
