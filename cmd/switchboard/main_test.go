@@ -119,6 +119,19 @@ func (n *node) run(t *testing.T, args ...string) string {
 	return string(out)
 }
 
+// waitStdout waits for serve to print want on stdout: the started line
+// is logged inside server.Start, the stdout block only after it returns.
+func (n *node) waitStdout(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(n.stdout.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not print %q on stdout:\n%s", want, n.stdout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func (n *node) terminate(t *testing.T) {
 	t.Helper()
 	_ = n.cmd.Process.Signal(syscall.SIGTERM)
@@ -148,9 +161,7 @@ func getBody(t *testing.T, url string) (int, string) {
 // TestWalkthrough is the README walk-through, command by command.
 func TestWalkthrough(t *testing.T) {
 	n := startServe(t, nil, "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0")
-	if !strings.Contains(n.stdout.String(), "Generated an admin token") {
-		t.Fatalf("first start did not print the admin token:\n%s", n.stdout)
-	}
+	n.waitStdout(t, "Generated an admin token")
 	tokenFile, err := os.ReadFile(filepath.Join(n.dataDir, "admin-token"))
 	if err != nil || !strings.Contains(n.stdout.String(), strings.TrimSpace(string(tokenFile))) {
 		t.Fatalf("printed token is not the kept one (%v)", err)
@@ -238,6 +249,7 @@ func TestWalkthrough(t *testing.T) {
 	// SIGTERM drains: the devices go offline in the store before exit.
 	n.terminate(t)
 	again := startServe(t, nil, "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", "--data-dir", n.dataDir)
+	again.waitStdout(t, "SHA-256") // what a restart prints, just before where the token would be
 	if strings.Contains(again.stdout.String(), "Generated an admin token") {
 		t.Error("second start generated a new admin token")
 	}

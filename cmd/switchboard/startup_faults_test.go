@@ -191,6 +191,7 @@ func TestSecondServerOnDataDirRefused(t *testing.T) {
 	}
 	_ = first.cmd.Wait()
 	again := startServeIn(t, first.dataDir, nil, "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0")
+	again.waitStdout(t, "SHA-256")
 	if strings.Contains(again.stdout.String(), "Generated an admin token") {
 		t.Fatal("the node after SIGKILL did not reuse the data dir")
 	}
