@@ -68,7 +68,7 @@ async function start () {
 
 function run (bin, tmp, adminToken, addr, log, registered) {
   const child = spawn(bin, ['serve', '--data-dir', path.join(tmp, 'data'), '--http-addr', addr,
-    '--mqtt-addr', '127.0.0.1:0', '--admin-token', adminToken, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    '--mqtt-addr', '127.0.0.1:0', '--https-addr', '127.0.0.1:0', '--mqtts-addr', '127.0.0.1:0', '--admin-token', adminToken, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start:\n' + log.join('\n'))), 30000)
     for (const stream of [child.stdout, child.stderr]) {
