@@ -3,6 +3,7 @@ package tlscert_test
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -93,9 +94,11 @@ func writePair(t *testing.T, dir, name string) (string, string) {
 	return c, k
 }
 
-// TestLoadGivenPair: an operator's pair loads, and a TLS client trusting
-// it completes a handshake and sees the same fingerprint.
-func TestLoadGivenPair(t *testing.T) {
+// handshakeListener serves one TLS handshake with an operator's pair
+// (written as the files c and its key) and returns the pair's file, its
+// reloader and the listener.
+func handshakeListener(t *testing.T) (string, *tlscert.Reloader, net.Listener) {
+	t.Helper()
 	c, k := writePair(t, t.TempDir(), "given")
 	r, err := tlscert.NewReloader(c, k)
 	if err != nil {
@@ -105,7 +108,7 @@ func TestLoadGivenPair(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		conn, err := ln.Accept()
 		if err == nil {
@@ -113,6 +116,13 @@ func TestLoadGivenPair(t *testing.T) {
 			conn.Close()
 		}
 	}()
+	return c, r, ln
+}
+
+// TestLoadGivenPair: an operator's pair loads, and a TLS client trusting
+// it completes a handshake and sees the same fingerprint.
+func TestLoadGivenPair(t *testing.T) {
+	c, r, ln := handshakeListener(t)
 	pool := x509.NewCertPool()
 	pem, _ := os.ReadFile(c)
 	pool.AppendCertsFromPEM(pem)
@@ -131,23 +141,7 @@ func TestLoadGivenPair(t *testing.T) {
 
 // TestOldTLSRefused: a client that offers at most TLS 1.1 gets no handshake.
 func TestOldTLSRefused(t *testing.T) {
-	c, k := writePair(t, t.TempDir(), "given")
-	r, err := tlscert.NewReloader(c, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", r.ServerConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		conn, err := ln.Accept()
-		if err == nil {
-			_ = conn.(*tls.Conn).Handshake()
-			conn.Close()
-		}
-	}()
+	_, _, ln := handshakeListener(t)
 	conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11})
 	if err == nil {
 		conn.Close()
