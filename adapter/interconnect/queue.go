@@ -88,7 +88,9 @@ func (q *outQueue) take(dst []item) []item {
 			freed = true
 		}
 	}
-	if freed {
+	// Once closed, space is closed for good (close woke every sender), and
+	// the writer may still drain what was queued before.
+	if freed && !q.closed {
 		close(q.space)
 		q.space = make(chan struct{})
 	}

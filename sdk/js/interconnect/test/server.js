@@ -36,13 +36,23 @@ async function start () {
   const registered = [] // every "session registered" record, uncapped
   let { child, httpAddr } = await run(bin, tmp, adminToken, '127.0.0.1:0', log, registered)
   const base = 'http://' + httpAddr
+  let stopping = false
   const stopChild = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
+      stopping = true
       const exited = new Promise((resolve) => child.on('exit', resolve))
       child.kill('SIGTERM')
       await exited
+      stopping = false
     }
   }
+  // An exit nobody asked for fails every later test with "fetch failed";
+  // say so once, with the server's last words, so the cause is in the
+  // test output.
+  const watchExit = (c) => c.on('exit', (code, signal) => {
+    if (!stopping) console.error('switchboard exited unexpectedly (code ' + code + ', signal ' + signal + '); last log lines:\n' + log.slice(-40).join('\n'))
+  })
+  watchExit(child)
   const server = {
     base,
     wsURL: 'ws://' + httpAddr + '/ws/interconnect/v1',
@@ -54,6 +64,7 @@ async function start () {
     async restart () {
       await stopChild()
       ;({ child } = await run(bin, tmp, adminToken, httpAddr, log, registered))
+      watchExit(child)
     },
     // registrations counts the relay's "session registered" log records
     // matching every field of match (role, did, uid ...): every successful
