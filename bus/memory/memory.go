@@ -69,7 +69,7 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if !validSubject(subject) {
+	if !bus.ValidSubject(subject) {
 		return bus.ErrBadSubject
 	}
 	d := delivery{subject: subject, data: data}
@@ -96,7 +96,7 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 // on a goroutine of its own. It returns bus.ErrBadSubject for an invalid
 // pattern and bus.ErrClosed after Close.
 func (b *Bus) Subscribe(pattern string, h bus.Handler) (bus.Subscription, error) {
-	if !validPattern(pattern) {
+	if !bus.ValidPattern(pattern) {
 		return nil, bus.ErrBadSubject
 	}
 	s := newSubscription(b, h, b.queueLen)

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/switchboard-iot/switchboard/bus"
+	"github.com/switchboard-iot/switchboard/bus/internal/goid"
 )
 
 // subscription is one Subscribe call: a queue and the goroutine draining it
@@ -30,7 +31,7 @@ func newSubscription(b *Bus, h bus.Handler, queueLen int) *subscription {
 
 func (s *subscription) run() {
 	defer close(s.done)
-	s.gid.Store(goroutineID())
+	s.gid.Store(goid.ID())
 	for {
 		m, ok := s.q.pop()
 		if !ok {
@@ -63,7 +64,7 @@ func (s *subscription) Unsubscribe() error {
 // The queue must already be closed. If the goroutine has not recorded its id
 // yet, it has not called the handler either and will exit without doing so.
 func (s *subscription) wait() {
-	if s.gid.Load() == goroutineID() {
+	if s.gid.Load() == goid.ID() {
 		return
 	}
 	<-s.done

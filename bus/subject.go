@@ -1,20 +1,21 @@
-package memory
+package bus
 
 import "strings"
 
 // badTokenChars may not appear inside a token. The wildcards are only
 // meaningful as whole tokens, so "a*" is rejected rather than silently treated
 // as a literal; whitespace is rejected because the NATS wire protocol splits
-// on it, so such a subject would work here and break on NATS.
+// on it, so such a subject would work in memory and break on NATS. Every
+// implementation checks subjects with these, so they fail alike.
 const badTokenChars = "*> \t\r\n"
 
-// validSubject reports whether s may be published to: one or more non-empty,
+// ValidSubject reports whether s may be published to: one or more non-empty,
 // wildcard-free tokens separated by dots.
-func validSubject(s string) bool { return validTokens(s, false) }
+func ValidSubject(s string) bool { return validTokens(s, false) }
 
-// validPattern reports whether s may be subscribed to: like a subject, but a
+// ValidPattern reports whether s may be subscribed to: like a subject, but a
 // token may be "*", and the last token may be ">".
-func validPattern(s string) bool { return validTokens(s, true) }
+func ValidPattern(s string) bool { return validTokens(s, true) }
 
 func validTokens(s string, wildcards bool) bool {
 	if s == "" {
