@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-iot/switchboard/adapter/aqara"
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
+	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
 )
@@ -71,6 +72,10 @@ type Config struct {
 	Push       aqara.PushOptions
 	PushPolicy core.PushPolicy
 	Logger     *slog.Logger
+
+	// Bus links this node to the others (bus/busopen opens --bus); nil
+	// means an in-process bus: a single node. Shutdown closes it.
+	Bus bus.Bus
 }
 
 func (c Config) withDefaults() Config {

@@ -135,7 +135,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, storeOpenError(dbPath, err)
 	}
 	s.store = st
-	s.bus = memory.New(memory.Options{OnDrop: func(string) {}})
+	if s.bus = cfg.Bus; s.bus == nil {
+		s.bus = memory.New(memory.Options{OnDrop: func(string) {}})
+	}
 	s.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Namespace: "switchboard", Name: "bus_dropped_total",
 		Help: "Bus messages dropped because a subscriber's queue was full.",

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/bus/busopen"
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
 	"github.com/switchboard-iot/switchboard/internal/demo"
 	"github.com/switchboard-iot/switchboard/server"
@@ -52,6 +53,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.HTTPLimits.IdleTimeout, "http-idle-timeout", 120*time.Second, "how long an idle keep-alive HTTP connection is kept")
 	capVar(fs, &cfg.HTTPLimits.MaxConns, "http-max-conns", 20_000, "HTTP connections open at once, WebSocket sessions included")
 	capVar(fs, &cfg.HTTPLimits.MaxConnsPerAddr, "http-max-conns-per-addr", 500, "HTTP connections open at once from one IP address (behind a proxy: raise it)")
+	busURL := fs.String("bus", "memory", "how this node reaches the others: memory (a single node) or nats://host:4222 (several, comma-separated, for a NATS cluster)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	drain := fs.Duration("shutdown-timeout", 15*time.Second, "how long to drain on SIGINT/SIGTERM (SIGHUP rereads the TLS certificate)")
@@ -86,6 +88,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 		}
 	}
+	if err := busopen.Check(*busURL); err != nil {
+		fmt.Fprintln(stderr, "switchboard serve: --bus:", err)
+		return 2
+	}
 	listenersOff(&cfg)
 	if *demoMode && (cfg.HTTPAddr == server.Off || cfg.MQTTAddr == server.Off) {
 		fmt.Fprintln(stderr, "switchboard serve: --demo needs the plain --http-addr and --mqtt-addr")
@@ -95,6 +101,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cfg.MQTTLimits.WritesPending = int32(*pending)
 	cfg.MQTTLimits.MaxKeepalive = uint16(*keepalive)
 	cfg.Logger = log
+
+	if cfg.Bus, err = busopen.Open(*busURL, log); err != nil {
+		fmt.Fprintln(stderr, "switchboard: --bus:", err)
+		return 1
+	}
+	defer cfg.Bus.Close() // the server closes it too; a second Close is a no-op
 
 	ctx, stop := signal.NotifyContext(serveBase(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
