@@ -17,7 +17,7 @@ const patience = 15 * time.Second
 // connect opens a bus on url that the test closes at its end. Reconnects are
 // attempted every 20 ms so the restart test does not wait for the
 // production default.
-func connect(t *testing.T, url, name string) *busnats.Bus {
+func connect(t testing.TB, url, name string) *busnats.Bus {
 	t.Helper()
 	b, err := busnats.Connect(busnats.Options{
 		URL: url, Name: name, ReconnectWait: 20 * time.Millisecond,
