@@ -32,16 +32,23 @@ type Subscription interface {
 	Unsubscribe() error
 }
 
-// Bus publishes and subscribes.
+// Bus publishes and subscribes. A bus that spans nodes (bus/nats) delivers
+// a message to matching subscriptions on every node, and only to nodes with
+// a matching subscription.
 type Bus interface {
 	// Publish sends data to every matching subscription. It does not wait for
 	// delivery; a subscription that cannot keep up loses messages (counted by
-	// Dropped) rather than slowing the publisher.
+	// Dropped) rather than slowing the publisher. Across nodes delivery is at
+	// most once: while the link between nodes is down, messages may be lost
+	// for other nodes, and Publish fails once the implementation's outage
+	// buffer is full.
 	Publish(ctx context.Context, subject string, data []byte) error
-	// Subscribe registers h for subjects matching pattern.
+	// Subscribe registers h for subjects matching pattern. Once it returns, a
+	// message published afterwards, on this node or another, reaches h.
 	Subscribe(pattern string, h Handler) (Subscription, error)
 	// Dropped is how many messages were discarded because a subscriber's
-	// queue was full, since start.
+	// queue was full, since start. Messages lost between nodes during an
+	// outage are not in it.
 	Dropped() uint64
 	io.Closer
 }

@@ -2,6 +2,8 @@ package nats
 
 import (
 	"errors"
+	"sync/atomic"
+	"time"
 
 	natsgo "github.com/nats-io/nats.go"
 )
@@ -19,17 +21,39 @@ func (b *Bus) onReconnect(nc *natsgo.Conn) {
 	b.log.Info("bus reconnected to NATS", "server", nc.ConnectedUrlRedacted())
 }
 
-// onAsyncError reports what nats.go cannot return to a caller. A slow
-// consumer is reported once each time a subscription starts dropping, not
-// per message; the count is in Dropped (metric switchboard_bus_dropped_total).
+// slowLogEvery spaces the slow-consumer warnings.
+const slowLogEvery = 10 * time.Second
+
+// slowLog is the state of the slow-consumer warning; only onAsyncError,
+// on nats.go's callback goroutine, touches it.
+type slowLog struct {
+	episodes   atomic.Uint64 // read by tests
+	last       time.Time
+	suppressed int
+}
+
+// onAsyncError reports what nats.go cannot return to a caller. nats.go
+// reports a slow consumer each time a subscription goes from keeping up to
+// dropping, which a subscriber hovering at its limit does once per message
+// it manages to take, so the warning is logged at most every slowLogEvery
+// with the count of those not logged. The messages themselves are counted
+// in Dropped (metric switchboard_bus_dropped_total).
 func (b *Bus) onAsyncError(_ *natsgo.Conn, sub *natsgo.Subscription, err error) {
 	subject := ""
 	if sub != nil {
 		subject = sub.Subject
 	}
-	if errors.Is(err, natsgo.ErrSlowConsumer) {
-		b.log.Warn("bus subscriber cannot keep up; dropping messages", "pattern", subject)
+	if !errors.Is(err, natsgo.ErrSlowConsumer) {
+		b.log.Error("bus NATS error", "pattern", subject, "err", err)
 		return
 	}
-	b.log.Error("bus NATS error", "pattern", subject, "err", err)
+	b.slow.episodes.Add(1)
+	now := time.Now()
+	if !b.slow.last.IsZero() && now.Sub(b.slow.last) < slowLogEvery {
+		b.slow.suppressed++
+		return
+	}
+	b.log.Warn("bus subscriber cannot keep up; dropping messages",
+		"pattern", subject, "suppressed", b.slow.suppressed)
+	b.slow.last, b.slow.suppressed = now, 0
 }

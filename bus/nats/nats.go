@@ -75,6 +75,7 @@ type Bus struct {
 	pendingMsgs  int
 	pendingBytes int
 	closed       atomic.Bool // fast path for Publish; mu decides
+	slow         slowLog
 
 	// mu guards subs, gone and the transition to closed, so Dropped never
 	// counts a subscription twice or not at all while it is being removed.
