@@ -10,6 +10,9 @@
 // by polling with a generous deadline, and non-delivery is proven by a later
 // "fence" message on the same subscription, which ordering guarantees arrives
 // after anything published before it.
+//
+// RunNodes adds what a bus spanning nodes promises: delivery, ordering,
+// Subscribe and Unsubscribe across nodes.
 package bustest
 
 import (

@@ -19,6 +19,13 @@ func TestContract(t *testing.T) {
 	bustest.Run(t, func(t *testing.T) bus.Bus { return connect(t, srv.URL(), t.Name()) })
 }
 
+// TestContractNodes runs the part of the contract only a bus spanning
+// nodes has: every node of a subtest connects to that subtest's server.
+func TestContractNodes(t *testing.T) {
+	srv := natstest.Start(t)
+	bustest.RunNodes(t, func(t *testing.T) bus.Bus { return connect(t, srv.URL(), t.Name()) })
+}
+
 // TestContractTinyQueue runs the suite with the smallest pending limit the
 // suite's pacing allows, so drops happen at the edge of nats.go's limit.
 func TestContractTinyQueue(t *testing.T) {
