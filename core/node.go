@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard-iot/switchboard/auth/password"
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/codec/datapoint"
+	"github.com/switchboard-iot/switchboard/internal/logevery"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -67,6 +68,7 @@ type Node struct {
 	stop       chan struct{}
 	done       chan struct{}
 	closeOnce  sync.Once
+	publishLog logevery.Limiter // failed bus publishes (publishJSON)
 }
 
 // New returns a Node; it does no I/O until Start.
@@ -105,6 +107,7 @@ func New(o Options) (*Node, error) {
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 		sessions:   sessionClock{nodeID: o.NodeID, seed: maphash.MakeSeed()},
+		publishLog: logevery.Limiter{Every: 10 * time.Second},
 	}
 	n.states = newStateCache(n)
 	n.outbox = newOutbox(n, o.PushBacklog)
@@ -198,6 +201,9 @@ func (n *Node) publishJSON(ctx context.Context, subject string, v any) {
 		return
 	}
 	if err := n.bus.Publish(ctx, subject, data); err != nil {
-		n.log.Warn("publish bus event", "subject", subject, "err", err)
+		// A bus that is down fails every event; one line per interval.
+		if ok, suppressed := n.publishLog.Allow(time.Now()); ok {
+			n.log.Warn("publish bus event", "subject", subject, "err", err, "suppressed", suppressed)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/switchboard-iot/switchboard/internal/logevery"
 )
 
 // The handlers below run on nats.go's own goroutine, one at a time.
@@ -27,9 +29,8 @@ const slowLogEvery = 10 * time.Second
 // slowLog is the state of the slow-consumer warning; only onAsyncError,
 // on nats.go's callback goroutine, touches it.
 type slowLog struct {
-	episodes   atomic.Uint64 // read by tests
-	last       time.Time
-	suppressed int
+	episodes atomic.Uint64 // read by tests
+	every    logevery.Limiter
 }
 
 // onAsyncError reports what nats.go cannot return to a caller. nats.go
@@ -48,12 +49,10 @@ func (b *Bus) onAsyncError(_ *natsgo.Conn, sub *natsgo.Subscription, err error) 
 		return
 	}
 	b.slow.episodes.Add(1)
-	now := time.Now()
-	if !b.slow.last.IsZero() && now.Sub(b.slow.last) < slowLogEvery {
-		b.slow.suppressed++
+	ok, suppressed := b.slow.every.Allow(time.Now())
+	if !ok {
 		return
 	}
 	b.log.Warn("bus subscriber cannot keep up; dropping messages",
-		"pattern", subject, "suppressed", b.slow.suppressed)
-	b.slow.last, b.slow.suppressed = now, 0
+		"pattern", subject, "suppressed", suppressed)
 }

@@ -115,6 +115,7 @@ func Connect(opts Options) (*Bus, error) {
 		pendingBytes: opts.PendingBytes,
 		subs:         make(map[*subscription]struct{}),
 	}
+	b.slow.every.Every = slowLogEvery
 	nc, err := natsgo.Connect(opts.URL,
 		natsgo.Name(opts.Name),
 		natsgo.MaxReconnects(-1),

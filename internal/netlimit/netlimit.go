@@ -12,6 +12,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/switchboard-iot/switchboard/internal/logevery"
 )
 
 // Reasons a connection is refused, as passed to Options.Refused.
@@ -70,9 +72,7 @@ type Listener struct {
 	total   int
 	perAddr map[string]int
 
-	logMu      sync.Mutex
-	lastLog    time.Time
-	suppressed int
+	acceptLog logevery.Limiter
 }
 
 // New wraps ln.
@@ -95,6 +95,7 @@ func New(ln net.Listener, o Options) *Listener {
 		done:      make(chan struct{}),
 		rejecting: make(chan struct{}, maxRejecting),
 		perAddr:   make(map[string]int),
+		acceptLog: logevery.Limiter{Every: o.LogEvery},
 	}
 }
 
@@ -213,16 +214,10 @@ func (l *Listener) acceptFailed(err error, retry time.Duration) {
 	if l.o.AcceptError != nil {
 		l.o.AcceptError(err)
 	}
-	l.logMu.Lock()
-	now := time.Now()
-	if now.Sub(l.lastLog) < l.o.LogEvery {
-		l.suppressed++
-		l.logMu.Unlock()
+	ok, suppressed := l.acceptLog.Allow(time.Now())
+	if !ok {
 		return
 	}
-	suppressed := l.suppressed
-	l.lastLog, l.suppressed = now, 0
-	l.logMu.Unlock()
 	l.o.Logger.Error("accept failed; retrying", "listener", l.o.Name, "err", err,
 		"retry_in", retry.String(), "suppressed", suppressed)
 }
