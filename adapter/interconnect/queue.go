@@ -3,14 +3,14 @@ package interconnect
 import (
 	"sync"
 
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 // outQueue is a session's bounded send queue. Control frames (results,
 // events) count against one limit, and a client that lets it fill is
 // closed, as gizws does. Relayed messages count against a limit per pair
 // (per source watch, for a phone), and a full pair makes the sender wait
-// (core.Interconnect.offer) instead: backpressure reaches the sender as a
+// (relay.Relay.offer) instead: backpressure reaches the sender as a
 // 204 / -2 timeout rather than a lost message.
 type outQueue struct {
 	mu      sync.Mutex
@@ -49,19 +49,19 @@ func (q *outQueue) push(b []byte) bool {
 }
 
 // offer queues a relayed message of pair unless that pair is at its limit.
-func (q *outQueue) offer(pair string, b []byte) (core.ICOffer, <-chan struct{}) {
+func (q *outQueue) offer(pair string, b []byte) (relay.Offer, <-chan struct{}) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	switch {
 	case q.closed:
-		return core.ICGone, nil
+		return relay.Gone, nil
 	case q.perPair[pair] >= q.pairMax:
-		return core.ICFull, q.space
+		return relay.Full, q.space
 	}
 	q.perPair[pair]++
 	q.items = append(q.items, item{b: b, pair: pair, msg: true})
 	q.poke()
-	return core.ICQueued, nil
+	return relay.Queued, nil
 }
 
 func (q *outQueue) poke() {
@@ -98,7 +98,7 @@ func (q *outQueue) take(dst []item) []item {
 }
 
 // close makes later pushes and offers fail; waiting senders wake and see
-// ICGone.
+// relay.Gone.
 func (q *outQueue) close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()

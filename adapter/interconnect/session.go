@@ -8,10 +8,10 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
-// session is one relay connection; it is the core.ICEndpoint of its client
+// session is one relay connection; it is the relay.Endpoint of its client
 // once the hello succeeded.
 type session struct {
 	srv    *Server
@@ -23,7 +23,7 @@ type session struct {
 	// Set by the reader once the hello succeeded, read by others after
 	// registered is true.
 	role       string
-	h          *core.ICHandle
+	h          *relay.Handle
 	registered atomic.Bool
 
 	ctx    context.Context // ends when the session is torn down
@@ -89,15 +89,15 @@ func (s *session) close(r closeReason) {
 	})
 }
 
-// Event implements core.ICEndpoint.
-func (s *session) Event(e core.ICEvent) { s.send(renderEvent(e)) }
+// Event implements relay.Endpoint.
+func (s *session) Event(e relay.Event) { s.send(renderEvent(e)) }
 
-// Offer implements core.ICEndpoint: relayed messages queue per source.
-func (s *session) Offer(m core.ICMessage) (core.ICOffer, <-chan struct{}) {
+// Offer implements relay.Endpoint: relayed messages queue per source.
+func (s *session) Offer(m relay.Message) (relay.Offer, <-chan struct{}) {
 	return s.q.offer(m.From, render(messageFrame{Type: "message", Node: m.From, Data: m.Data}))
 }
 
-// Close implements core.ICEndpoint.
+// Close implements relay.Endpoint.
 func (s *session) Close(code int, reason string) {
 	s.close(closeReason{code: websocket.StatusCode(code), why: reason})
 }
