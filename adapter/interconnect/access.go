@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 	"github.com/switchboard-iot/switchboard/relay"
 )
 
@@ -24,7 +25,7 @@ func (s *session) recheck(ctx context.Context, f Frame, uid string) bool {
 		return true
 	}
 	s.srv.log.Info("access ended during hello", "remote", s.remote, "role", f.Role, "did", f.DID, "err", err)
-	s.close(closeReason{code: relay.CloseAccessEnded, why: accessEndedReason(err)})
+	s.close(wssession.Reason{Code: relay.CloseAccessEnded, Why: accessEndedReason(err)})
 	return false
 }
 

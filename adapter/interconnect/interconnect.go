@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/waitfor"
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 	"github.com/switchboard-iot/switchboard/metrics"
 	"github.com/switchboard-iot/switchboard/relay"
 )
@@ -187,7 +188,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess.readLoop()
 	<-done
 	sess.teardown()
-	s.log.Info("session closed", "remote", sess.remote, "role", sess.role, "reason", sess.closeWhy.why, "code", int(sess.closeWhy.code))
+	s.log.Info("session closed", "remote", sess.remote, "role", sess.role, "reason", sess.ws.Reason().Why, "code", int(sess.ws.Reason().Code))
 }
 
 func (s *Server) open(sess *session) bool {
@@ -219,7 +220,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	for _, sess := range open {
-		sess.close(reasonShutdown)
+		sess.close(wssession.Shutdown)
 	}
 	var err error
 	if !waitfor.Group(&s.wg, s.limits.CloseTimeout) {
