@@ -8,8 +8,9 @@
 //
 // One connection has a reader (the HTTP handler's goroutine) that handles
 // the client's frames in order, a writer that drains a bounded queue (the
-// skeleton of internal/wssession, shared with /ws/app/v1), and a pinger. A watch's sends wait in the reader while the peer's pair
-// queue is full, so a pair's messages keep their order.
+// skeleton of internal/wssession, shared with /ws/app/v1), and a pinger.
+// A watch's sends wait in the reader while the peer's pair queue is full,
+// so a pair's messages keep their order.
 package interconnect
 
 // Path is where the relay is served.
