@@ -43,3 +43,33 @@ func TestQueueFullPairWakesOnTake(t *testing.T) {
 		t.Fatalf("offer after take = %v, want queued", got)
 	}
 }
+
+// Take with a batch of one leaves the rest queued, still counted against
+// the limit, and wakes the writer again for them.
+func TestQueueTakeOneAtATime(t *testing.T) {
+	q := NewQueue(2, 0)
+	if !q.Push([]byte("a")) || !q.Push([]byte("b")) {
+		t.Fatal("push within the limit refused")
+	}
+	if q.Push([]byte("c")) {
+		t.Fatal("push over the limit accepted")
+	}
+	<-q.wake
+	if got := q.Take(nil, 1); len(got) != 1 || string(got[0].B) != "a" {
+		t.Fatalf("Take(1) = %v, want a", got)
+	}
+	select {
+	case <-q.wake:
+	default:
+		t.Fatal("a frame is left but the writer was not woken")
+	}
+	if !q.Push([]byte("c")) {
+		t.Fatal("push after a take refused")
+	}
+	if q.Push([]byte("d")) {
+		t.Fatal("push over the limit accepted after one take")
+	}
+	if got := q.Take(nil, 0); len(got) != 2 || string(got[0].B) != "b" || string(got[1].B) != "c" {
+		t.Fatalf("Take(all) = %v, want b, c", got)
+	}
+}
