@@ -51,7 +51,7 @@ const (
 	CloseReplaced     = 4409
 )
 
-// watchCode maps a core error to the watch's code.
+// watchCode maps a relay or core error to the watch's code.
 func watchCode(err error) int {
 	switch {
 	case err == nil:
@@ -68,7 +68,7 @@ func watchCode(err error) int {
 	return WatchSystemError
 }
 
-// phoneCode maps a core error to the phone's Status code.
+// phoneCode maps a relay or core error to the phone's Status code.
 func phoneCode(err error) int {
 	switch {
 	case err == nil:

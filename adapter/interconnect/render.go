@@ -74,7 +74,7 @@ func render(v any) []byte {
 	return b
 }
 
-// renderEvent turns a core event into the frame its role expects.
+// renderEvent turns a relay event into the frame its role expects.
 func renderEvent(e relay.Event) []byte {
 	switch e.Kind {
 	case relay.EventOpen:

@@ -95,7 +95,7 @@ func (s *session) phoneRequest(f Frame) {
 }
 
 // result queues a result frame. Errors the client can act on carry the
-// core's text; anything else is logged and reported as internal.
+// relay's (or core's) text; anything else is logged and reported as internal.
 func (s *session) result(id int64, code int, err error, fill func(*resultFrame)) {
 	r := resultFrame{Type: "result", ID: id, Code: code}
 	if err != nil {
