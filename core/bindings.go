@@ -134,6 +134,12 @@ func (n *Node) Bindings(ctx context.Context, uid string, limit, offset int) ([]s
 	return n.store.ListUserBindings(ctx, uid, limit, offset)
 }
 
+// DeviceBindings lists the users a device is bound to (a watch on the
+// relay acts for one of them).
+func (n *Node) DeviceBindings(ctx context.Context, did string) ([]store.Binding, error) {
+	return n.store.ListDeviceBindings(ctx, did)
+}
+
 // UpdateBinding changes the user's notes on a bound device.
 func (n *Node) UpdateBinding(ctx context.Context, b store.Binding) error {
 	err := n.store.UpdateBinding(ctx, b)

@@ -6,25 +6,32 @@ import (
 	"net/http"
 
 	"github.com/switchboard-iot/switchboard/adapter/interconnect"
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
-// icParts is the interconnect relay: its state in the core and its
-// WebSocket adapter (docs/protocol-interconnect.md).
+// icParts is the interconnect relay: its domain state and its WebSocket
+// adapter (docs/protocol-interconnect.md).
 type icParts struct {
-	core *core.Interconnect
-	ws   *interconnect.Server
+	relay *relay.Relay
+	ws    *interconnect.Server
 }
 
 // startInterconnect starts the relay's state and registers its endpoint.
 func (s *Server) startInterconnect(mux *http.ServeMux) error {
-	ic := core.NewInterconnect(s.node, core.ICOptions{Logger: s.log})
+	rs, ok := s.store.(relay.Store)
+	if !ok {
+		return errors.New("the store does not keep the interconnect relay's state (relay.Store)")
+	}
+	ic, err := relay.New(relay.Options{Identity: s.node, Store: rs, Bus: s.bus, Logger: s.log})
+	if err != nil {
+		return err
+	}
 	if err := ic.Start(); err != nil {
 		return err
 	}
-	s.interconnect.core = ic
+	s.interconnect.relay = ic
 	ws, err := interconnect.New(interconnect.Options{
-		Node: s.node, Interconnect: ic, Logger: s.log, Metrics: s.metrics, AllowedOrigins: s.cfg.AllowedOrigins,
+		Relay: ic, Logger: s.log, Metrics: s.metrics, AllowedOrigins: s.cfg.AllowedOrigins,
 	})
 	if err != nil {
 		return err
@@ -41,8 +48,8 @@ func (s *Server) closeInterconnect(ctx context.Context) error {
 	if s.interconnect.ws != nil {
 		errs = append(errs, s.interconnect.ws.Close())
 	}
-	if s.interconnect.core != nil {
-		errs = append(errs, s.interconnect.core.Close(ctx))
+	if s.interconnect.relay != nil {
+		errs = append(errs, s.interconnect.relay.Close(ctx))
 	}
 	return errors.Join(errs...)
 }

@@ -214,7 +214,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	if err := s.startInterconnect(mux); err != nil {
 		return nil, err
 	}
-	api, err := admin.New(admin.Options{Node: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.core})
+	api, err := admin.New(admin.Options{Node: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.relay})
 	if err != nil {
 		return nil, err
 	}

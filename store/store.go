@@ -34,7 +34,6 @@ type Store interface {
 	AqaraPositions
 	Subscriptions
 	Outbox
-	Interconnect
 	Nodes
 	PushHealth
 	io.Closer

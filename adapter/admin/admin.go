@@ -25,7 +25,7 @@ type Options struct {
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	// Interconnect is the relay whose pairs GET /admin/v1/interconnect/pairs lists.
-	Interconnect *core.Interconnect
+	Interconnect Relay
 }
 
 // API serves /admin/v1.
@@ -34,7 +34,7 @@ type API struct {
 	token   []byte
 	log     *slog.Logger
 	metrics metrics.Adapter
-	ic      *core.Interconnect
+	ic      Relay
 }
 
 // New returns the API; Token must not be empty.

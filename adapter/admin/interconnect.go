@@ -1,9 +1,18 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"time"
+
+	"github.com/switchboard-iot/switchboard/relay"
 )
+
+// Relay is what the pairs view asks of the interconnect relay
+// (*relay.Relay is one).
+type Relay interface {
+	Pairs(ctx context.Context) ([]relay.PairState, error)
+}
 
 // interconnectPairView is one pair of GET /admin/v1/interconnect/pairs
 // (docs/protocol-interconnect.md, "Admin API"); the web console renders

@@ -113,7 +113,8 @@
 // user bindings), dispatched through an in-memory index (hub.go) to the
 // sessions concerned. Each session has a reader (the HTTP handler's
 // goroutine, handling commands in order) and a writer draining its bounded
-// queue; the dispatcher only ever does non-blocking sends. Each subscribed
+// queue (the skeleton of internal/wssession, shared with the relay); the
+// dispatcher only ever does non-blocking sends. Each subscribed
 // (did, session) is recorded in core.Presence, so a device's cli2ser_req
 // 0x020F counts the sessions watching it.
 package gizws

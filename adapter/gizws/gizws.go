@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/waitfor"
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 	"github.com/switchboard-iot/switchboard/metrics"
 )
 
@@ -163,13 +164,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess.readLoop()
 	<-done
 	sess.teardown()
-	why := sess.closeWhy
+	why := sess.ws.Reason()
 	level := slog.LevelInfo
-	if why == reasonQueueFull {
+	if why == wssession.QueueFull {
 		level = slog.LevelWarn
 	}
 	s.log.Log(context.Background(), level, "ws session closed", "client", sess.id, "remote", sess.remote,
-		"uid", sess.uidForLog(), "reason", why.why, "code", int(why.code))
+		"uid", sess.uidForLog(), "reason", why.Why, "code", int(why.Code))
 }
 
 // Close ends every session with close code 1001 (going away) and leaves
@@ -178,7 +179,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Close() error {
 	s.unsubscribe()
 	for _, sess := range s.hub.shut() {
-		sess.close(reasonShutdown)
+		sess.close(wssession.Shutdown)
 	}
 	var err error
 	if !waitfor.Group(&s.wg, s.limits.CloseTimeout) {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
 // readLoop handles the client's messages one at a time, so messages sent
@@ -15,7 +17,7 @@ import (
 func (s *session) readLoop() {
 	var seq uint64
 	for {
-		// Not s.abortCtx: a cancelled read would drop the connection before
+		// Not the session's context: a cancelled read would drop the connection before
 		// the writer could send its close frame. The writer's Close or
 		// CloseNow ends this read instead.
 		_, data, err := s.conn.Read(context.Background())
@@ -25,7 +27,7 @@ func (s *session) readLoop() {
 				// that when a write times out, and the writer is about
 				// to record why. Let its reason be the one logged.
 				select {
-				case <-s.closing:
+				case <-s.ws.Closing():
 				case <-time.After(time.Second):
 				}
 			}
@@ -49,14 +51,14 @@ func (s *session) readLoop() {
 // peer closed (coder/websocket has answered its close frame), or the
 // library already sent its own close frame (1009 message too big, 1002
 // protocol error), or the connection is broken.
-func readEndReason(err error) closeReason {
+func readEndReason(err error) wssession.Reason {
 	switch {
 	case errors.Is(err, websocket.ErrMessageTooBig):
-		return closeReason{code: websocket.StatusMessageTooBig, why: "message too big", abrupt: true}
+		return wssession.Reason{Code: websocket.StatusMessageTooBig, Why: "message too big", Abrupt: true}
 	case websocket.CloseStatus(err) != -1:
-		return closeReason{code: websocket.CloseStatus(err), why: "client closed", abrupt: true}
+		return wssession.Reason{Code: websocket.CloseStatus(err), Why: "client closed", Abrupt: true}
 	}
-	return closeReason{why: "read failed: " + err.Error(), abrupt: true}
+	return wssession.Reason{Why: "read failed: " + err.Error(), Abrupt: true}
 }
 
 // refused answers a message the parser refused. A bad login_req still

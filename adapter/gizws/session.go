@@ -9,32 +9,28 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
 // session is one /ws/app/v1 connection. Its reader (the HTTP handler's
 // goroutine) handles client messages one at a time, in order; its writer
 // goroutine drains a bounded queue that the reader and the event
-// dispatcher fill without ever waiting.
+// dispatcher fill without ever waiting. Queue, writer and close path are
+// the shared skeleton (internal/wssession); this file adds the app API's
+// parts.
 type session struct {
 	srv    *Server
+	ws     *wssession.Session
 	conn   *websocket.Conn
 	id     string // app client id (clientid.go), also the Presence key
 	remote string
-	out    chan []byte
 
 	// Read by the writer for its deadlines; written by the reader.
-	lastSeen  atomic.Int64 // unix ns of the last message or ping frame from the client
-	loginBy   atomic.Int64 // unix ns by which a login must succeed, while logged out
-	heartbeat atomic.Int64 // ns; 0 while logged out
-	tokenExp  atomic.Int64 // unix ns when the login's token expires; 0 while logged out
-	wake      chan struct{}
-
-	closing   chan struct{} // closed by close
-	closeOnce sync.Once
-	closed    atomic.Bool
-	closeWhy  closeReason // set before closing is closed
-	abort     context.CancelFunc
-	abortCtx  context.Context
+	lastSeen  atomic.Int64  // unix ns of the last message or ping frame from the client
+	loginBy   atomic.Int64  // unix ns by which a login must succeed, while logged out
+	heartbeat atomic.Int64  // ns; 0 while logged out
+	tokenExp  atomic.Int64  // unix ns when the login's token expires; 0 while logged out
+	wake      chan struct{} // the writer's deadline moved (poke)
 
 	// mu guards the login and subscription state, which the reader and the
 	// dispatcher both use, and makes "check subscribed, then queue" atomic
@@ -70,35 +66,25 @@ func (s *session) sendStatusLocked(sb *sub, online bool, msg []byte) {
 	s.send(msg)
 }
 
-// closeReason is how and why a session ends.
-type closeReason struct {
-	code websocket.StatusCode
-	why  string
-	// abrupt: drop the TCP connection without a close handshake (the
-	// client does not read, or the connection is already broken).
-	abrupt bool
-}
-
+// The app API's own close reasons; wssession has the shared ones (a full
+// queue, shutdown).
 var (
-	reasonQueueFull   = closeReason{websocket.StatusPolicyViolation, "send queue full", true}
-	reasonNoHeartbeat = closeReason{websocket.StatusPolicyViolation, "no heartbeat", false}
-	reasonNoLogin     = closeReason{websocket.StatusPolicyViolation, "no login", false}
-	reasonLoginFails  = closeReason{websocket.StatusPolicyViolation, "too many failed logins", false}
-	reasonShutdown    = closeReason{websocket.StatusGoingAway, "server shutting down", false}
+	reasonNoHeartbeat = wssession.Reason{Code: websocket.StatusPolicyViolation, Why: "no heartbeat"}
+	reasonNoLogin     = wssession.Reason{Code: websocket.StatusPolicyViolation, Why: "no login"}
+	reasonLoginFails  = wssession.Reason{Code: websocket.StatusPolicyViolation, Why: "too many failed logins"}
 )
 
 func newSession(srv *Server, conn *websocket.Conn, remote string) *session {
 	s := &session{
-		srv:     srv,
-		conn:    conn,
-		id:      srv.ids.new(),
-		remote:  remote,
-		out:     make(chan []byte, srv.limits.QueueLen),
-		wake:    make(chan struct{}, 1),
-		closing: make(chan struct{}),
-		subs:    make(map[string]*sub),
+		srv:    srv,
+		conn:   conn,
+		id:     srv.ids.new(),
+		remote: remote,
+		ws: wssession.New(context.Background(), conn, wssession.NewQueue(srv.limits.QueueLen, 0),
+			srv.limits.WriteTimeout, srv.metrics),
+		wake: make(chan struct{}, 1),
+		subs: make(map[string]*sub),
 	}
-	s.abortCtx, s.abort = context.WithCancel(context.Background())
 	now := time.Now()
 	s.lastSeen.Store(now.UnixNano())
 	s.loginBy.Store(now.Add(srv.limits.LoginTimeout).UnixNano())
@@ -108,31 +94,10 @@ func newSession(srv *Server, conn *websocket.Conn, remote string) *session {
 // send queues b without waiting. A full queue means the client does not
 // keep up: the session is closed (and counted) instead of blocking the
 // caller, which may be the dispatcher serving every other session.
-func (s *session) send(b []byte) bool {
-	if s.closed.Load() {
-		return false
-	}
-	select {
-	case s.out <- b:
-		return true
-	default:
-		s.srv.metrics.QueueDrops.Inc()
-		s.close(reasonQueueFull)
-		return false
-	}
-}
+func (s *session) send(b []byte) bool { return s.ws.Send(b) }
 
 // close asks the writer to end the session; the first reason wins.
-func (s *session) close(r closeReason) {
-	s.closeOnce.Do(func() {
-		s.closeWhy = r
-		s.closed.Store(true)
-		if r.abrupt {
-			s.abort() // also interrupts a write in progress
-		}
-		close(s.closing)
-	})
-}
+func (s *session) close(r wssession.Reason) { s.ws.Close(r) }
 
 // touch records client activity for the heartbeat deadline.
 func (s *session) touch() { s.lastSeen.Store(time.Now().UnixNano()) }
@@ -148,7 +113,7 @@ func (s *session) poke() {
 // teardown drops every subscription and index entry once both goroutines
 // have ended.
 func (s *session) teardown() {
-	s.abort()
+	s.ws.Cancel()
 	s.mu.Lock()
 	s.ended = true
 	for did := range s.subs {

@@ -5,50 +5,30 @@ import (
 	"errors"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
 // writeLoop sends queued messages and enforces the login and heartbeat
 // deadlines, so a silent client costs no goroutine beyond its own two.
+// It takes one message per turn, so the queue's limit counts every message
+// not yet being written, as a channel of that capacity would.
 func (s *session) writeLoop() {
-	timer := time.NewTimer(time.Until(s.deadline()))
-	defer timer.Stop()
-	for {
-		select {
-		case b := <-s.out:
-			if err := s.write(s.abortCtx, b); err != nil {
-				why := "write failed: " + err.Error()
-				if errors.Is(err, context.DeadlineExceeded) {
-					// A client that does not read while the node sends
-					// slowly times a write out before its queue fills:
-					// the same fault as a full queue, counted with it.
-					s.srv.metrics.QueueDrops.Inc()
-					why = "client not reading: write timed out"
-				}
-				s.close(closeReason{why: why, abrupt: true})
-				s.conn.CloseNow()
-				return
+	s.ws.WriteLoop(wssession.Loop{
+		Batch:      1,
+		Deadline:   s.deadline,
+		OnDeadline: s.checkDeadline,
+		Poke:       s.wake,
+		WriteFailed: func(err error) wssession.Reason {
+			if errors.Is(err, context.DeadlineExceeded) {
+				// A client that does not read while the node sends
+				// slowly times a write out before its queue fills: the
+				// same fault as a full queue, counted with it.
+				s.srv.metrics.QueueDrops.Inc()
+				return wssession.Reason{Why: "client not reading: write timed out"}
 			}
-		case <-s.wake:
-			timer.Reset(time.Until(s.deadline()))
-		case <-timer.C:
-			s.checkDeadline()
-			timer.Reset(max(time.Until(s.deadline()), 100*time.Millisecond))
-		case <-s.closing:
-			s.finish()
-			return
-		}
-	}
-}
-
-func (s *session) write(ctx context.Context, b []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, s.srv.limits.WriteTimeout)
-	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
-		return err
-	}
-	s.srv.metrics.Out.Inc()
-	return nil
+			return wssession.Reason{Why: "write failed: " + err.Error()}
+		},
+	})
 }
 
 // deadline is the writer's next wake-up: the activity deadline, or the
@@ -85,24 +65,4 @@ func (s *session) checkDeadline() {
 		return
 	}
 	s.close(reasonNoLogin)
-}
-
-// finish ends the connection as close asked: abruptly, or after sending
-// what is queued (within a second) and a close frame.
-func (s *session) finish() {
-	r := s.closeWhy
-	if r.abrupt {
-		s.conn.CloseNow()
-		return
-	}
-	ctx, cancel := context.WithTimeout(s.abortCtx, time.Second)
-	defer cancel()
-	// Only this goroutine takes from s.out, so len does not lie.
-	for len(s.out) > 0 {
-		if s.write(ctx, <-s.out) != nil {
-			s.conn.CloseNow()
-			return
-		}
-	}
-	s.conn.Close(r.code, r.why)
 }

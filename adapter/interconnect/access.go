@@ -5,10 +5,12 @@ import (
 	"errors"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/wssession"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
-// recheck authenticates a registered session again. The core ends
-// sessions whose access ends (core/interconnect_access.go), but only those
+// recheck authenticates a registered session again. The relay ends
+// sessions whose access ends (relay/access.go), but only those
 // it knows: a token revoked or a device disabled between the hello's check
 // and the registration would otherwise leave this session open. False
 // when the session is being closed (4401, the reason naming the cause).
@@ -17,13 +19,13 @@ func (s *session) recheck(ctx context.Context, f Frame, uid string) bool {
 	if f.Role == "watch" {
 		_, err = s.srv.ic.AuthenticateWatch(ctx, f.DID, f.Passcode, uid)
 	} else {
-		_, _, err = s.srv.node.AuthToken(ctx, f.AppID, f.Token)
+		_, _, err = s.srv.ic.AuthenticatePhone(ctx, f.AppID, f.Token)
 	}
 	if err == nil {
 		return true
 	}
 	s.srv.log.Info("access ended during hello", "remote", s.remote, "role", f.Role, "did", f.DID, "err", err)
-	s.close(closeReason{code: core.ICCloseAccessEnded, why: accessEndedReason(err)})
+	s.close(wssession.Reason{Code: relay.CloseAccessEnded, Why: accessEndedReason(err)})
 	return false
 }
 

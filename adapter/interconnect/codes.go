@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 // Watch-side codes: the Vela document's, plus 1009 for an oversize message
@@ -50,16 +51,16 @@ const (
 	CloseReplaced     = 4409
 )
 
-// watchCode maps a core error to the watch's code.
+// watchCode maps a relay or core error to the watch's code.
 func watchCode(err error) int {
 	switch {
 	case err == nil:
 		return WatchOK
-	case errors.Is(err, core.ErrICDisconnected):
+	case errors.Is(err, relay.ErrDisconnected):
 		return WatchDisconnected
-	case errors.Is(err, core.ErrICTimeout):
+	case errors.Is(err, relay.ErrTimeout):
 		return WatchTimeout
-	case errors.Is(err, core.ErrICTooLarge):
+	case errors.Is(err, relay.ErrTooLarge):
 		return WatchTooLarge
 	case errors.Is(err, core.ErrInvalidInput):
 		return WatchBadParams
@@ -67,22 +68,22 @@ func watchCode(err error) int {
 	return WatchSystemError
 }
 
-// phoneCode maps a core error to the phone's Status code.
+// phoneCode maps a relay or core error to the phone's Status code.
 func phoneCode(err error) int {
 	switch {
 	case err == nil:
 		return StatusSuccess
-	case errors.Is(err, core.ErrICDisconnected):
+	case errors.Is(err, relay.ErrDisconnected):
 		return StatusDisconnected
-	case errors.Is(err, core.ErrICTimeout):
+	case errors.Is(err, relay.ErrTimeout):
 		return StatusTimeout
-	case errors.Is(err, core.ErrICNotInstalled):
+	case errors.Is(err, relay.ErrNotInstalled):
 		return StatusPackageNotInstall
-	case errors.Is(err, core.ErrICSignature):
+	case errors.Is(err, relay.ErrSignature):
 		return StatusSignatureFailed
-	case errors.Is(err, core.ErrICPermission):
+	case errors.Is(err, relay.ErrPermission):
 		return StatusPermissionDenied
-	case errors.Is(err, core.ErrICTooLarge):
+	case errors.Is(err, relay.ErrTooLarge):
 		return StatusTooLarge
 	}
 	return StatusCancelled
@@ -94,7 +95,7 @@ func helloClose(err error) int {
 	case errors.Is(err, core.ErrBadCredentials), errors.Is(err, core.ErrTokenInvalid),
 		errors.Is(err, core.ErrTokenExpired), errors.Is(err, core.ErrAppNotFound):
 		return CloseBadAuth
-	case errors.Is(err, core.ErrICCertificate):
+	case errors.Is(err, relay.ErrCertificate):
 		return CloseBadHello
 	}
 	return CloseForbidden

@@ -18,7 +18,7 @@ type Frame struct {
 	Role        string // "watch" or "phone"
 	Package     string
 	Certificate string // PEM, or base64 of DER
-	Proof       []byte // signature over core.ICProofContext + nonce; nil if absent
+	Proof       []byte // signature over proof.Context + nonce; nil if absent
 	DID         string // watch
 	Passcode    string // watch
 	UserID      string // watch, optional

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/core"
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 // hello authenticates the client, checks its certificate (and proof), and
 // registers it; false when the connection is being closed.
 func (s *session) hello(f Frame) bool {
-	cert, err := core.ParseICCertificate(f.Certificate)
+	cert, err := relay.ParseCertificate(f.Certificate)
 	if err != nil {
 		s.srv.log.Info("hello refused: certificate", "remote", s.remote, "role", f.Role, "err", err)
 		s.fatal(CloseBadHello, certificateMessage(err))
@@ -22,7 +22,7 @@ func (s *session) hello(f Frame) bool {
 	proven := false
 	switch {
 	case len(f.Proof) > 0:
-		if err := core.VerifyICProof(cert, s.nonce, f.Proof); err != nil {
+		if err := relay.VerifyProof(cert, s.nonce, f.Proof); err != nil {
 			s.srv.log.Info("hello refused: proof", "remote", s.remote, "role", f.Role, "err", err)
 			s.fatal(CloseForbidden, "the proof of possession does not verify: sign this connection's challenge nonce with the certificate's key")
 			return false
@@ -39,9 +39,7 @@ func (s *session) hello(f Frame) bool {
 	if f.Role == "watch" {
 		uid, err = s.srv.ic.AuthenticateWatch(ctx, f.DID, f.Passcode, f.UserID)
 	} else {
-		var u store.User
-		u, grant, err = s.srv.node.AuthToken(ctx, f.AppID, f.Token)
-		uid = u.UID
+		uid, grant, err = s.srv.ic.AuthenticatePhone(ctx, f.AppID, f.Token)
 	}
 	if err != nil {
 		s.srv.log.Info("hello refused", "remote", s.remote, "role", f.Role, "did", f.DID, "err", err)
@@ -84,17 +82,17 @@ func helloMessage(err error) string {
 		return "the token has expired; log in again"
 	case errors.Is(err, core.ErrNotBound):
 		return "the watch is not bound to that user"
-	case errors.Is(err, core.ErrICAmbiguousUser):
+	case errors.Is(err, relay.ErrAmbiguousUser):
 		return "the watch is bound to several users; give user_id"
 	}
 	return "internal error; see the server log"
 }
 
 // certificateMessage is what the client is told of a refused certificate:
-// the reason core gives after its sentinel ("empty", "not a DER
+// the reason the relay gives after its sentinel ("empty", "not a DER
 // certificate", ...), never a parser's own error text.
 func certificateMessage(err error) string {
-	reason, ok := strings.CutPrefix(err.Error(), core.ErrICCertificate.Error()+": ")
+	reason, ok := strings.CutPrefix(err.Error(), relay.ErrCertificate.Error()+": ")
 	if !ok || strings.ContainsAny(reason, ":\n") {
 		return "bad certificate"
 	}

@@ -20,7 +20,7 @@ import (
 
 	ic "github.com/switchboard-iot/switchboard/adapter/interconnect"
 	"github.com/switchboard-iot/switchboard/client/interconnect"
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 // TestHelloRefused: every bad hello is closed with its documented code and
@@ -268,11 +268,8 @@ func TestShutdownTellsPeers(t *testing.T) {
 // fixture's node with changed options.
 func customRelay(t testing.TB, f *fixture, o ic.Options) string {
 	t.Helper()
-	relay := core.NewInterconnect(f.node(), core.ICOptions{})
-	if err := relay.Start(); err != nil {
-		t.Fatal(err)
-	}
-	o.Node, o.Interconnect, o.Logger = f.node(), relay, slog.New(slog.NewTextHandler(f.srv.Log, nil))
+	rl := f.newRelay(t, relay.Options{})
+	o.Relay, o.Logger = rl, slog.New(slog.NewTextHandler(f.srv.Log, nil))
 	srv, err := ic.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +280,7 @@ func customRelay(t testing.TB, f *fixture, o ic.Options) string {
 	t.Cleanup(func() {
 		srv.Close()
 		hs.Close()
-		relay.Close(context.Background())
+		rl.Close(context.Background())
 	})
 	return "ws" + strings.TrimPrefix(hs.URL, "http") + ic.Path
 }

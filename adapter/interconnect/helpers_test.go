@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard-iot/switchboard/client/interconnect"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 // waitFor bounds every wait; tests fail rather than hang.
@@ -48,6 +49,25 @@ func newFixture(t testing.TB, opts ...testserver.Option) *fixture {
 }
 
 func (f *fixture) node() *core.Node { return f.srv.Node() }
+
+// newRelay starts a second relay (own state) on the fixture's node, store
+// and bus; the caller closes it.
+func (f *fixture) newRelay(t testing.TB, o relay.Options) *relay.Relay {
+	t.Helper()
+	rs, ok := f.node().Store().(relay.Store)
+	if !ok {
+		t.Fatal("the node's store is no relay.Store")
+	}
+	o.Identity, o.Store, o.Bus = f.node(), rs, f.node().Bus()
+	rl, err := relay.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rl.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return rl
+}
 
 // user creates an anonymous app user: uid and token.
 func (f *fixture) user(t testing.TB) (string, string) {

@@ -14,16 +14,18 @@ import (
 
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/waitfor"
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 	"github.com/switchboard-iot/switchboard/metrics"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 // Limits bound what one connection may cost; zero fields take defaults.
 type Limits struct {
 	// MaxFrameSize is the largest frame a client may send (default 128
-	// KiB): a maximum message (core.MaxICMessage, 16 KiB) escaped as JSON
+	// KiB): a maximum message (relay.MaxMessage, 16 KiB) escaped as JSON
 	// at its worst (\u00XX, six bytes per byte) plus the envelope. A
 	// larger frame ends the connection with close code 1009; a message
-	// that fits a frame but exceeds core.MaxICMessage gets error 1009 / -9
+	// that fits a frame but exceeds relay.MaxMessage gets error 1009 / -9
 	// and the connection stays.
 	MaxFrameSize int64
 	// ControlQueueLen bounds results and events waiting for a client
@@ -59,7 +61,7 @@ func (l Limits) withDefaults() Limits {
 		}
 	}
 	if l.MaxFrameSize <= 0 {
-		l.MaxFrameSize = 6*core.MaxICMessage + 32<<10
+		l.MaxFrameSize = 6*relay.MaxMessage + 32<<10
 	}
 	def(&l.ControlQueueLen, 256)
 	def(&l.PairQueueLen, 64)
@@ -72,12 +74,35 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// Relay is what the adapter asks of the relay (*relay.Relay is one): it
+// speaks the wire format, the relay decides.
+type Relay interface {
+	AuthenticateWatch(ctx context.Context, did, passcode, uid string) (string, error)
+	AuthenticatePhone(ctx context.Context, appID, token string) (string, core.TokenGrant, error)
+	RegisterWatch(ctx context.Context, uid, did, pkg string, cert relay.Cert, ep relay.Endpoint, welcome func()) (*relay.Handle, error)
+	RegisterPhone(ctx context.Context, uid, pkg string, cert relay.Cert, grant core.TokenGrant, ep relay.Endpoint, welcome func()) (*relay.Handle, error)
+	Unregister(h *relay.Handle, code int, reason string)
+
+	// Watch requests.
+	SendFromWatch(ctx context.Context, h *relay.Handle, data string) error
+	Paired(h *relay.Handle) bool
+	Diagnose(ctx context.Context, h *relay.Handle, timeout time.Duration) (int, string, error)
+
+	// Phone requests.
+	SendFromPhone(ctx context.Context, h *relay.Handle, did, data string) error
+	Nodes(ctx context.Context, h *relay.Handle) ([]relay.NodeInfo, error)
+	Installed(ctx context.Context, h *relay.Handle, did string) (bool, error)
+	CheckPermissions(ctx context.Context, h *relay.Handle, did string, perms []string) ([]bool, error)
+	RequestPermissions(ctx context.Context, h *relay.Handle, did string, perms []string) ([]string, error)
+	Listen(ctx context.Context, h *relay.Handle, did string) error
+	Unlisten(h *relay.Handle, did string)
+}
+
 // Options configure the relay adapter.
 type Options struct {
-	Node         *core.Node
-	Interconnect *core.Interconnect
-	Logger       *slog.Logger
-	Metrics      *metrics.Metrics
+	Relay   Relay
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
 	// AllowedOrigins: as gizws.Options.AllowedOrigins (browser pages).
 	AllowedOrigins []string
 	// RequireProof refuses hellos without a valid proof of possession of
@@ -89,8 +114,7 @@ type Options struct {
 
 // Server serves Path.
 type Server struct {
-	node    *core.Node
-	ic      *core.Interconnect
+	ic      Relay
 	log     *slog.Logger
 	metrics metrics.Adapter
 	limits  Limits
@@ -108,8 +132,8 @@ type Server struct {
 
 // New returns the adapter.
 func New(o Options) (*Server, error) {
-	if o.Node == nil || o.Interconnect == nil {
-		return nil, errors.New("interconnect: Node and Interconnect are required")
+	if o.Relay == nil {
+		return nil, errors.New("interconnect: Relay is required")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -118,7 +142,7 @@ func New(o Options) (*Server, error) {
 		o.Metrics = metrics.New()
 	}
 	s := &Server{
-		node: o.Node, ic: o.Interconnect, log: o.Logger.With("adapter", "interconnect"),
+		ic: o.Relay, log: o.Logger.With("adapter", "interconnect"),
 		metrics: o.Metrics.Adapter("interconnect"), limits: o.Limits.withDefaults(), proof: o.RequireProof,
 		sessions: make(map[*session]struct{}),
 	}
@@ -154,7 +178,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.metrics.Connections.Dec()
 
 	sess.send(render(challengeFrame{Type: "challenge", Version: ProtocolVersion, Nonce: nonce,
-		MaxMessageBytes: core.MaxICMessage, ProofRequired: s.proof}))
+		MaxMessageBytes: relay.MaxMessage, ProofRequired: s.proof}))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -164,7 +188,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess.readLoop()
 	<-done
 	sess.teardown()
-	s.log.Info("session closed", "remote", sess.remote, "role", sess.role, "reason", sess.closeWhy.why, "code", int(sess.closeWhy.code))
+	s.log.Info("session closed", "remote", sess.remote, "role", sess.role, "reason", sess.ws.Reason().Why, "code", int(sess.ws.Reason().Code))
 }
 
 func (s *Server) open(sess *session) bool {
@@ -196,7 +220,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	for _, sess := range open {
-		sess.close(reasonShutdown)
+		sess.close(wssession.Shutdown)
 	}
 	var err error
 	if !waitfor.Group(&s.wg, s.limits.CloseTimeout) {

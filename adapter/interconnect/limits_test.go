@@ -14,10 +14,10 @@ import (
 	"github.com/coder/websocket"
 
 	ic "github.com/switchboard-iot/switchboard/adapter/interconnect"
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
-// TestOversizeMessage: a payload over core.MaxICMessage fails with 1009 on
+// TestOversizeMessage: a payload over relay.MaxMessage fails with 1009 on
 // the watch and -9 on the phone, and both connections keep working; one
 // of exactly the maximum goes through.
 func TestOversizeMessage(t *testing.T) {
@@ -26,10 +26,10 @@ func TestOversizeMessage(t *testing.T) {
 	watch := w.watch(t)
 	expect(t, watch.Events(), "open", 0)
 	skipTo(t, phone.Events(), "node")
-	if got := watch.Welcome().MaxMessageBytes; got != core.MaxICMessage {
-		t.Fatalf("challenge max_message_bytes = %d, want %d", got, core.MaxICMessage)
+	if got := watch.Welcome().MaxMessageBytes; got != relay.MaxMessage {
+		t.Fatalf("challenge max_message_bytes = %d, want %d", got, relay.MaxMessage)
 	}
-	big := strings.Repeat("x", core.MaxICMessage+1)
+	big := strings.Repeat("x", relay.MaxMessage+1)
 	if err := watch.Send(ctx(t), big); codeOf(err) != ic.WatchTooLarge {
 		t.Fatalf("oversize watch Send = %v, want 1009", err)
 	}
@@ -37,11 +37,11 @@ func TestOversizeMessage(t *testing.T) {
 		t.Fatalf("oversize phone SendMessage = %v, want -9", err)
 	}
 	// Size counts UTF-8 bytes: "é" is two.
-	if err := watch.Send(ctx(t), strings.Repeat("é", core.MaxICMessage/2+1)); codeOf(err) != ic.WatchTooLarge {
+	if err := watch.Send(ctx(t), strings.Repeat("é", relay.MaxMessage/2+1)); codeOf(err) != ic.WatchTooLarge {
 		t.Fatalf("oversize UTF-8 Send = %v, want 1009", err)
 	}
 	// Control characters escape to six bytes each in JSON and still fit.
-	max := strings.Repeat("\x01", core.MaxICMessage)
+	max := strings.Repeat("\x01", relay.MaxMessage)
 	if err := watch.Send(ctx(t), max); err != nil {
 		t.Fatalf("maximum Send = %v", err)
 	}
@@ -51,7 +51,7 @@ func TestOversizeMessage(t *testing.T) {
 	if err := phone.SendMessage(ctx(t), w.did, []byte(max)); err != nil {
 		t.Fatalf("maximum SendMessage = %v", err)
 	}
-	if e := next(t, watch.Events()); e.Type != "message" || len(e.Data) != core.MaxICMessage {
+	if e := next(t, watch.Events()); e.Type != "message" || len(e.Data) != relay.MaxMessage {
 		t.Fatalf("watch got %s of %d bytes", e.Type, len(e.Data))
 	}
 }
@@ -116,12 +116,9 @@ func TestBadFramesKeepConnection(t *testing.T) {
 func TestBackpressureTimeout(t *testing.T) {
 	f := newFixture(t)
 	w := f.world(t)
-	relay := core.NewInterconnect(f.node(), core.ICOptions{SendTimeout: 200 * time.Millisecond})
-	if err := relay.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { relay.Close(context.Background()) })
-	srv, err := ic.New(ic.Options{Node: f.node(), Interconnect: relay, Logger: slog.New(slog.NewTextHandler(f.srv.Log, nil)),
+	rl := f.newRelay(t, relay.Options{SendTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { rl.Close(context.Background()) })
+	srv, err := ic.New(ic.Options{Relay: rl, Logger: slog.New(slog.NewTextHandler(f.srv.Log, nil)),
 		Limits: ic.Limits{PairQueueLen: 2}})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +138,7 @@ func TestBackpressureTimeout(t *testing.T) {
 
 	watch := rawHello(t, url, w.watchHello())
 	readType(t, watch, "open")
-	payload := strings.Repeat("z", core.MaxICMessage)
+	payload := strings.Repeat("z", relay.MaxMessage)
 	var sent int
 	for sent = 1; sent <= 5000; sent++ {
 		writeJSON(t, watch, map[string]any{"type": "send", "id": sent + 10, "data": payload})

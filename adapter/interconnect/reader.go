@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/coder/websocket"
+
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
 // readLoop handles the client's frames one at a time, in order, until the
@@ -44,14 +46,14 @@ func (s *session) readLoop() {
 
 // readEndReason says why reading stopped; every case is abrupt (the peer
 // closed, or the library sent its own close frame, or the link broke).
-func readEndReason(err error) closeReason {
+func readEndReason(err error) wssession.Reason {
 	switch {
 	case errors.Is(err, websocket.ErrMessageTooBig):
-		return closeReason{code: websocket.StatusMessageTooBig, why: "frame too big", abrupt: true}
+		return wssession.Reason{Code: websocket.StatusMessageTooBig, Why: "frame too big", Abrupt: true}
 	case websocket.CloseStatus(err) != -1:
-		return closeReason{code: websocket.CloseStatus(err), why: "client closed", abrupt: true}
+		return wssession.Reason{Code: websocket.CloseStatus(err), Why: "client closed", Abrupt: true}
 	}
-	return closeReason{code: websocket.StatusAbnormalClosure, why: "read failed: " + err.Error(), abrupt: true}
+	return wssession.Reason{Code: websocket.StatusAbnormalClosure, Why: "read failed: " + err.Error(), Abrupt: true}
 }
 
 // refuse answers a frame the relay cannot take with the role's "bad input"
@@ -73,7 +75,7 @@ func (s *session) fatal(code int, msg string) {
 	if len(reason) > 120 { // a close reason is at most 123 bytes
 		reason = reason[:120]
 	}
-	s.close(closeReason{code: websocket.StatusCode(code), why: reason})
+	s.close(wssession.Reason{Code: websocket.StatusCode(code), Why: reason})
 }
 
 // handle runs one parsed frame; false ends the read loop.
@@ -108,7 +110,7 @@ func (s *session) handle(f Frame) bool {
 // teardown unregisters the endpoint once both goroutines ended, telling
 // the peer how the connection ended (its onclose code).
 func (s *session) teardown() {
-	s.cancel()
+	s.ws.Cancel()
 	s.workers.Wait()
 	if !s.registered.Load() {
 		return
@@ -122,8 +124,8 @@ func (s *session) teardown() {
 		code, reason = 1000, "the "+s.role+" app closed the connection"
 	case s.peerClose == websocket.StatusGoingAway:
 		code, reason = 1001, "the "+s.role+" app went away"
-	case s.closeWhy.code == websocket.StatusGoingAway:
-		code, reason = 1001, "the "+s.role+" app went away ("+s.closeWhy.why+")"
+	case s.ws.Reason().Code == websocket.StatusGoingAway:
+		code, reason = 1001, "the "+s.role+" app went away ("+s.ws.Reason().Why+")"
 	}
 	s.srv.ic.Unregister(s.h, code, reason)
 }

@@ -3,7 +3,7 @@ package interconnect
 import (
 	"encoding/json"
 
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 // Server frames. Every field a client reads is always present (code 0 too),
@@ -74,16 +74,16 @@ func render(v any) []byte {
 	return b
 }
 
-// renderEvent turns a core event into the frame its role expects.
-func renderEvent(e core.ICEvent) []byte {
+// renderEvent turns a relay event into the frame its role expects.
+func renderEvent(e relay.Event) []byte {
 	switch e.Kind {
-	case core.ICOpen:
+	case relay.EventOpen:
 		return render(eventFrame{Type: "open"})
-	case core.ICClose:
+	case relay.EventClose:
 		return render(eventFrame{Type: "close", Code: e.Code, Reason: e.Text})
-	case core.ICError:
+	case relay.EventError:
 		return render(eventFrame{Type: "error", Code: e.Code, Message: e.Text})
-	default: // core.ICNode
+	default: // relay.EventNode
 		c := e.Connected
 		return render(eventFrame{Type: "node", Node: e.Node, Connected: &c})
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 var errTooManyDiagnoses = errors.New("too many diagnoses at once")
@@ -62,7 +63,7 @@ func (s *session) phoneRequest(f Frame) {
 		}
 		err = s.srv.ic.SendFromPhone(ctx, s.h, f.Node, f.Data)
 	case "nodes":
-		var nodes []core.ICNodeInfo
+		var nodes []relay.NodeInfo
 		if nodes, err = s.srv.ic.Nodes(ctx, s.h); err == nil {
 			views := make([]nodeView, len(nodes))
 			for i, n := range nodes {
@@ -94,7 +95,7 @@ func (s *session) phoneRequest(f Frame) {
 }
 
 // result queues a result frame. Errors the client can act on carry the
-// core's text; anything else is logged and reported as internal.
+// relay's (or core's) text; anything else is logged and reported as internal.
 func (s *session) result(id int64, code int, err error, fill func(*resultFrame)) {
 	r := resultFrame{Type: "result", ID: id, Code: code}
 	if err != nil {
@@ -110,10 +111,10 @@ func (s *session) errorText(err error) string {
 	if d := core.Detail(err); d != "" { // a refused value: its own words only
 		return d
 	}
-	for _, known := range []error{core.ErrICDisconnected, core.ErrICTimeout, core.ErrICTooLarge, core.ErrICNotInstalled,
-		core.ErrICSignature, core.ErrICPermission, core.ErrInvalidInput, errTooManyDiagnoses} {
+	for _, known := range []error{relay.ErrDisconnected, relay.ErrTimeout, relay.ErrTooLarge, relay.ErrNotInstalled,
+		relay.ErrSignature, relay.ErrPermission, core.ErrInvalidInput, errTooManyDiagnoses} {
 		if errors.Is(err, known) {
-			return strings.TrimPrefix(err.Error(), "core: ")
+			return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "relay: "), "core: ")
 		}
 	}
 	s.srv.log.Error("interconnect request failed", "remote", s.remote, "role", s.role, "err", err)

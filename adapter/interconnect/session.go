@@ -8,30 +8,27 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/wssession"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
-// session is one relay connection; it is the core.ICEndpoint of its client
-// once the hello succeeded.
+// session is one relay connection; it is the relay.Endpoint of its client
+// once the hello succeeded. Its queue, writer and close path are the
+// shared skeleton (internal/wssession); this file adds the relay's parts.
 type session struct {
 	srv    *Server
+	ws     *wssession.Session
 	conn   *websocket.Conn
 	remote string
-	q      *outQueue
 	nonce  []byte
 
 	// Set by the reader once the hello succeeded, read by others after
 	// registered is true.
 	role       string
-	h          *core.ICHandle
+	h          *relay.Handle
 	registered atomic.Bool
 
-	ctx    context.Context // ends when the session is torn down
-	cancel context.CancelFunc
-
-	closing   chan struct{}
-	closeOnce sync.Once
-	closeWhy  closeReason // set before closing is closed
+	ctx context.Context // ends when the session is torn down
 
 	// peerClose is the close code the client sent (-1 if none); set by the
 	// reader as it ends, read by teardown after it.
@@ -41,121 +38,64 @@ type session struct {
 	workers   sync.WaitGroup // diagnosis goroutines
 }
 
-// closeReason is how and why a session ends.
-type closeReason struct {
-	code   websocket.StatusCode
-	why    string
-	abrupt bool // drop the TCP connection without a close handshake
-}
-
-var (
-	reasonQueueFull    = closeReason{websocket.StatusPolicyViolation, "send queue full", true}
-	reasonShutdown     = closeReason{websocket.StatusGoingAway, "server shutting down", false}
-	reasonHelloTimeout = closeReason{CloseHelloTimeout, "no hello in time", false}
-)
+var reasonHelloTimeout = wssession.Reason{Code: CloseHelloTimeout, Why: "no hello in time"}
 
 func newSession(srv *Server, conn *websocket.Conn, remote string, nonce []byte) *session {
-	s := &session{
-		srv: srv, conn: conn, remote: remote, nonce: nonce,
-		q:       newOutQueue(srv.limits.ControlQueueLen, srv.limits.PairQueueLen),
-		closing: make(chan struct{}),
-	}
-	s.ctx, s.cancel = context.WithCancel(srv.baseCtx)
+	q := wssession.NewQueue(srv.limits.ControlQueueLen, srv.limits.PairQueueLen)
+	s := &session{srv: srv, conn: conn, remote: remote, nonce: nonce,
+		ws: wssession.New(srv.baseCtx, conn, q, srv.limits.WriteTimeout, srv.metrics)}
+	s.ctx = s.ws.Context()
 	return s
 }
 
 // send queues a control frame; a client that lets the queue fill is cut
 // off rather than let it hold the relay's memory.
-func (s *session) send(b []byte) {
-	if !s.q.push(b) {
-		select {
-		case <-s.closing:
-		default:
-			s.srv.metrics.QueueDrops.Inc()
-			s.close(reasonQueueFull)
-		}
-	}
-}
+func (s *session) send(b []byte) { s.ws.Send(b) }
 
 // close asks the writer to end the session; the first reason wins.
-func (s *session) close(r closeReason) {
-	s.closeOnce.Do(func() {
-		s.closeWhy = r
-		s.q.close()
-		if r.abrupt {
-			s.cancel()
-		}
-		close(s.closing)
-	})
+func (s *session) close(r wssession.Reason) { s.ws.Close(r) }
+
+// Event implements relay.Endpoint.
+func (s *session) Event(e relay.Event) { s.send(renderEvent(e)) }
+
+// Offer implements relay.Endpoint: relayed messages queue per source, and
+// a full pair makes the sender wait (relay.Relay's offer) instead of
+// closing the session: backpressure reaches the sender as a 204 / -2
+// timeout rather than a lost message.
+func (s *session) Offer(m relay.Message) (relay.Offer, <-chan struct{}) {
+	res, space := s.ws.Offer(m.From, render(messageFrame{Type: "message", Node: m.From, Data: m.Data}))
+	switch res {
+	case wssession.Queued:
+		return relay.Queued, nil
+	case wssession.Full:
+		return relay.Full, space
+	}
+	return relay.Gone, nil
 }
 
-// Event implements core.ICEndpoint.
-func (s *session) Event(e core.ICEvent) { s.send(renderEvent(e)) }
-
-// Offer implements core.ICEndpoint: relayed messages queue per source.
-func (s *session) Offer(m core.ICMessage) (core.ICOffer, <-chan struct{}) {
-	return s.q.offer(m.From, render(messageFrame{Type: "message", Node: m.From, Data: m.Data}))
-}
-
-// Close implements core.ICEndpoint.
+// Close implements relay.Endpoint.
 func (s *session) Close(code int, reason string) {
-	s.close(closeReason{code: websocket.StatusCode(code), why: reason})
+	s.close(wssession.Reason{Code: websocket.StatusCode(code), Why: reason})
 }
 
 // writeLoop sends what is queued until the session closes, and closes a
 // session that does not say hello in time.
 func (s *session) writeLoop() {
-	hello := time.NewTimer(s.srv.limits.HelloTimeout)
-	defer hello.Stop()
-	var batch []item
-	for {
-		select {
-		case <-s.q.wake:
-			batch = s.q.take(batch[:0])
-			for _, it := range batch {
-				if err := s.write(it.b); err != nil {
-					s.close(closeReason{why: "write failed: " + err.Error(), abrupt: true})
-					s.conn.CloseNow()
-					return
-				}
+	helloBy, checked := time.Now().Add(s.srv.limits.HelloTimeout), false
+	s.ws.WriteLoop(wssession.Loop{
+		Deadline: func() time.Time {
+			if checked {
+				return time.Time{}
 			}
-		case <-hello.C:
+			return helloBy
+		},
+		OnDeadline: func() {
+			checked = true
 			if !s.registered.Load() {
 				s.close(reasonHelloTimeout)
 			}
-		case <-s.closing:
-			s.finish()
-			return
-		}
-	}
-}
-
-func (s *session) write(b []byte) error {
-	ctx, cancel := context.WithTimeout(s.ctx, s.srv.limits.WriteTimeout)
-	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
-		return err
-	}
-	s.srv.metrics.Out.Inc()
-	return nil
-}
-
-// finish sends what is still queued (within a second) and a close frame,
-// or drops the connection when the close was abrupt.
-func (s *session) finish() {
-	r := s.closeWhy
-	if r.abrupt {
-		s.conn.CloseNow()
-		return
-	}
-	deadline := time.Now().Add(time.Second)
-	for _, it := range s.q.take(nil) {
-		if time.Now().After(deadline) || s.write(it.b) != nil {
-			s.conn.CloseNow()
-			return
-		}
-	}
-	s.conn.Close(r.code, r.why)
+		},
+	})
 }
 
 // pingLoop pings the client so a vanished one (no close frame, no FIN) is
@@ -170,10 +110,10 @@ func (s *session) pingLoop() {
 			err := s.conn.Ping(ctx)
 			cancel()
 			if err != nil {
-				s.close(closeReason{code: websocket.StatusAbnormalClosure, why: "no pong", abrupt: true})
+				s.close(wssession.Reason{Code: websocket.StatusAbnormalClosure, Why: "no pong", Abrupt: true})
 				return
 			}
-		case <-s.closing:
+		case <-s.ws.Closing():
 			return
 		case <-s.ctx.Done():
 			return

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/client/interconnect"
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
 )
 
 // TestSignVerifies: Sign's proof verifies with the relay's check for every
@@ -33,10 +33,10 @@ func TestSignVerifies(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if err := core.VerifyICProof(c, nonce, sig); err != nil {
+		if err := relay.VerifyProof(c, nonce, sig); err != nil {
 			t.Errorf("%s: proof does not verify: %v", name, err)
 		}
-		if err := core.VerifyICProof(c, []byte("other"), sig); err == nil {
+		if err := relay.VerifyProof(c, []byte("other"), sig); err == nil {
 			t.Errorf("%s: proof verifies for another nonce", name)
 		}
 	}
@@ -54,7 +54,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer phone.CloseNow()
-	if wel := phone.Welcome(); wel.UserID != w.uid || !wel.Proven || wel.MaxMessageBytes != core.MaxICMessage {
+	if wel := phone.Welcome(); wel.UserID != w.uid || !wel.Proven || wel.MaxMessageBytes != relay.MaxMessage {
 		t.Fatalf("welcome %+v", wel)
 	}
 	if _, err := phone.RequestPermissions(ctx, w.did, interconnect.PermDeviceManager); err != nil {
@@ -96,14 +96,14 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-func certFor(t *testing.T, key crypto.Signer) core.ICCert {
+func certFor(t *testing.T, key crypto.Signer) relay.Cert {
 	t.Helper()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "c"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := core.ParseICCertificate(base64.StdEncoding.EncodeToString(der))
+	c, err := relay.ParseCertificate(base64.StdEncoding.EncodeToString(der))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,6 @@ import (
 	"github.com/coder/websocket"
 )
 
-// ProofContext is what the relay expects signed before the nonce
-// (core.ICProofContext).
-const ProofContext = "switchboard interconnect proof v1\n"
-
 // Config says who the client is.
 type Config struct {
 	URL         string // ws://host:port/ws/interconnect/v1

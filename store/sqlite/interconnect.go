@@ -5,13 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/switchboard-iot/switchboard/relay"
 	"github.com/switchboard-iot/switchboard/store"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // SaveInterconnectApp inserts a or, when it exists, moves its last_seen.
 // One autocommit statement, so durable on return.
-func (s *Store) SaveInterconnectApp(ctx context.Context, a store.InterconnectApp) error {
+func (s *Store) SaveInterconnectApp(ctx context.Context, a relay.App) error {
 	what := fmt.Sprintf("save interconnect app %q of user %q", a.Package, a.UID)
 	var err error
 	if a.DID != "" {
@@ -31,27 +32,27 @@ VALUES (?, ?, ?, ?, ?) ON CONFLICT (uid, package, fingerprint) DO UPDATE SET las
 
 // ListInterconnectWatchApps returns watch apps, filtered by uid and pkg
 // when not "".
-func (s *Store) ListInterconnectWatchApps(ctx context.Context, uid, pkg string) ([]store.InterconnectApp, error) {
+func (s *Store) ListInterconnectWatchApps(ctx context.Context, uid, pkg string) ([]relay.App, error) {
 	return s.listInterconnectApps(ctx, "list interconnect watch apps", `SELECT uid, package, fingerprint, did, first_seen, last_seen
 FROM interconnect_watch_apps WHERE (?1 = '' OR uid = ?1) AND (?2 = '' OR package = ?2) ORDER BY uid, package, did, fingerprint`, uid, pkg)
 }
 
 // ListInterconnectPhoneApps returns phone apps, filtered by uid and pkg
 // when not "".
-func (s *Store) ListInterconnectPhoneApps(ctx context.Context, uid, pkg string) ([]store.InterconnectApp, error) {
+func (s *Store) ListInterconnectPhoneApps(ctx context.Context, uid, pkg string) ([]relay.App, error) {
 	return s.listInterconnectApps(ctx, "list interconnect phone apps", `SELECT uid, package, fingerprint, '', first_seen, last_seen
 FROM interconnect_phone_apps WHERE (?1 = '' OR uid = ?1) AND (?2 = '' OR package = ?2) ORDER BY uid, package, fingerprint`, uid, pkg)
 }
 
-func (s *Store) listInterconnectApps(ctx context.Context, what, query, uid, pkg string) ([]store.InterconnectApp, error) {
+func (s *Store) listInterconnectApps(ctx context.Context, what, query, uid, pkg string) ([]relay.App, error) {
 	rows, err := s.rq.query(ctx, query, uid, pkg)
 	if err != nil {
 		return nil, mapErr(err, what)
 	}
 	defer rows.Close()
-	var out []store.InterconnectApp
+	var out []relay.App
 	for rows.Next() {
-		var a store.InterconnectApp
+		var a relay.App
 		var first, last int64
 		if err := rows.Scan(&a.UID, &a.Package, &a.Fingerprint, &a.DID, &first, &last); err != nil {
 			return nil, mapErr(err, what)
@@ -73,7 +74,7 @@ ON CONFLICT (uid, package, did, fingerprint) DO UPDATE SET
 	last_message_at = MAX(COALESCE(last_message_at, 0), COALESCE(excluded.last_message_at, 0))`
 
 // AddInterconnectCounts adds the deltas in one transaction.
-func (s *Store) AddInterconnectCounts(ctx context.Context, deltas []store.InterconnectCount) error {
+func (s *Store) AddInterconnectCounts(ctx context.Context, deltas []relay.Count) error {
 	if len(deltas) == 0 {
 		return nil
 	}
@@ -96,7 +97,7 @@ func (s *Store) AddInterconnectCounts(ctx context.Context, deltas []store.Interc
 }
 
 // ListInterconnectCounts returns every pair's totals.
-func (s *Store) ListInterconnectCounts(ctx context.Context) ([]store.InterconnectCount, error) {
+func (s *Store) ListInterconnectCounts(ctx context.Context) ([]relay.Count, error) {
 	const what = "list interconnect counts"
 	rows, err := s.rq.query(ctx, `SELECT uid, package, fingerprint, did, watch_to_phone, phone_to_watch, last_message_at
 FROM interconnect_counts ORDER BY uid, package, did, fingerprint`)
@@ -104,9 +105,9 @@ FROM interconnect_counts ORDER BY uid, package, did, fingerprint`)
 		return nil, mapErr(err, what)
 	}
 	defer rows.Close()
-	var out []store.InterconnectCount
+	var out []relay.Count
 	for rows.Next() {
-		var c store.InterconnectCount
+		var c relay.Count
 		var last sql.NullInt64
 		if err := rows.Scan(&c.UID, &c.Package, &c.Fingerprint, &c.DID, &c.WatchToPhone, &c.PhoneToWatch, &last); err != nil {
 			return nil, mapErr(err, what)
@@ -122,7 +123,7 @@ FROM interconnect_counts ORDER BY uid, package, did, fingerprint`)
 
 // GrantInterconnect records grants in one transaction; a repeated grant
 // keeps its first granted_at.
-func (s *Store) GrantInterconnect(ctx context.Context, grants []store.InterconnectGrant) error {
+func (s *Store) GrantInterconnect(ctx context.Context, grants []relay.Grant) error {
 	if len(grants) == 0 {
 		return nil
 	}
@@ -150,7 +151,7 @@ VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 }
 
 // ListInterconnectGrants returns one phone app's grants on one watch.
-func (s *Store) ListInterconnectGrants(ctx context.Context, uid, did, pkg, fingerprint string) ([]store.InterconnectGrant, error) {
+func (s *Store) ListInterconnectGrants(ctx context.Context, uid, did, pkg, fingerprint string) ([]relay.Grant, error) {
 	const what = "list interconnect grants"
 	rows, err := s.rq.query(ctx, `SELECT permission, granted_at FROM interconnect_grants
 WHERE uid = ? AND did = ? AND package = ? AND fingerprint = ? ORDER BY permission`, uid, did, pkg, fingerprint)
@@ -158,9 +159,9 @@ WHERE uid = ? AND did = ? AND package = ? AND fingerprint = ? ORDER BY permissio
 		return nil, mapErr(err, what)
 	}
 	defer rows.Close()
-	var out []store.InterconnectGrant
+	var out []relay.Grant
 	for rows.Next() {
-		g := store.InterconnectGrant{UID: uid, DID: did, Package: pkg, Fingerprint: fingerprint}
+		g := relay.Grant{UID: uid, DID: did, Package: pkg, Fingerprint: fingerprint}
 		var at int64
 		if err := rows.Scan(&g.Permission, &at); err != nil {
 			return nil, mapErr(err, what)
@@ -170,3 +171,6 @@ WHERE uid = ? AND did = ? AND package = ? AND fingerprint = ? ORDER BY permissio
 	}
 	return out, mapErr(rows.Err(), what)
 }
+
+// The relay's store lives next to the relay; the SQLite store is one.
+var _ relay.Store = (*Store)(nil)

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/switchboard-iot/switchboard/relay/relaytest"
 	"github.com/switchboard-iot/switchboard/store"
 	"github.com/switchboard-iot/switchboard/store/sqlite"
 	"github.com/switchboard-iot/switchboard/store/storetest"
@@ -13,6 +14,18 @@ import (
 // subtest.
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "switchboard.db"))
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	})
+}
+
+// TestRelayContract runs the relay's store suite, whose interface lives
+// next to the relay.
+func TestRelayContract(t *testing.T) {
+	relaytest.Run(t, func(t *testing.T) relaytest.Store {
 		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "switchboard.db"))
 		if err != nil {
 			t.Fatalf("Open: %v", err)

@@ -69,6 +69,5 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("AqaraAccounts", func(t *testing.T) { testAqaraAccounts(t, fresh) })
 	t.Run("Positions", func(t *testing.T) { testPositions(t, fresh) })
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, fresh) })
-	t.Run("Interconnect", func(t *testing.T) { testInterconnect(t, fresh) })
 	t.Run("PushHealth", func(t *testing.T) { testPushHealth(t, fresh) })
 }

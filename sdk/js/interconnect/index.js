@@ -377,6 +377,8 @@ function nodeWS () {
   }
 }
 
+// The signed text is defined once, in the Go package relay/proof (docs/protocol-interconnect.md);
+// its tests pin this copy.
 const PROOF_CONTEXT = 'switchboard interconnect proof v1\n'
 
 // makeProof signs the relay's nonce when a key or signer is configured.

@@ -425,6 +425,8 @@ function nodeWS () {
   }
 }
 
+// The signed text is defined once, in the Go package relay/proof (docs/protocol-interconnect.md);
+// its tests pin this copy.
 const PROOF_CONTEXT = 'switchboard interconnect proof v1\n'
 
 async function makeProof (cfg, nonce) {

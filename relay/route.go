@@ -1,4 +1,4 @@
-package core
+package relay
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 // relay took it (the document's send success), not that the app read it.
 // A phone app without a listener on this watch drops it, as the real phone
 // service does (notes §2.6).
-func (ic *Interconnect) SendFromWatch(ctx context.Context, h *ICHandle, data string) error {
-	if len(data) > MaxICMessage {
-		return ErrICTooLarge
+func (ic *Relay) SendFromWatch(ctx context.Context, h *Handle, data string) error {
+	if len(data) > MaxMessage {
+		return ErrTooLarge
 	}
 	ic.mu.Lock()
 	p := ic.phones[phoneKey{h.uid, h.pkg, h.fp}]
@@ -19,12 +19,12 @@ func (ic *Interconnect) SendFromWatch(ctx context.Context, h *ICHandle, data str
 	gone := h.gone
 	ic.mu.Unlock()
 	if p == nil || gone {
-		return ErrICDisconnected
+		return ErrDisconnected
 	}
 	if !listening {
 		return nil
 	}
-	if err := ic.offer(ctx, p.ep, ICMessage{From: h.did, Data: data}); err != nil {
+	if err := ic.offer(ctx, p.ep, Message{From: h.did, Data: data}); err != nil {
 		return err
 	}
 	ic.count(pairKey{h.uid, h.pkg, h.fp, h.did}, true)
@@ -34,18 +34,18 @@ func (ic *Interconnect) SendFromWatch(ctx context.Context, h *ICHandle, data str
 // SendFromPhone relays data from a phone app to a watch after the checks
 // of sendMessage: bound, same certificate, DEVICE_MANAGER granted, watch
 // app installed and connected.
-func (ic *Interconnect) SendFromPhone(ctx context.Context, h *ICHandle, did, data string) error {
-	if len(data) > MaxICMessage {
-		return ErrICTooLarge
+func (ic *Relay) SendFromPhone(ctx context.Context, h *Handle, did, data string) error {
+	if len(data) > MaxMessage {
+		return ErrTooLarge
 	}
 	w, err := ic.checkNode(ctx, h, did, true)
 	if err != nil {
 		return err
 	}
 	if w == nil {
-		return ErrICDisconnected
+		return ErrDisconnected
 	}
-	if err := ic.offer(ctx, w.ep, ICMessage{Data: data}); err != nil {
+	if err := ic.offer(ctx, w.ep, Message{Data: data}); err != nil {
 		return err
 	}
 	ic.count(pairKey{h.uid, h.pkg, h.fp, did}, false)
@@ -55,23 +55,23 @@ func (ic *Interconnect) SendFromPhone(ctx context.Context, h *ICHandle, did, dat
 // offer queues m on ep, waiting up to SendTimeout while the pair's queue
 // is full. The sender's reader waits here, so its later messages cannot
 // overtake this one: order per pair holds.
-func (ic *Interconnect) offer(ctx context.Context, ep ICEndpoint, m ICMessage) error {
+func (ic *Relay) offer(ctx context.Context, ep Endpoint, m Message) error {
 	timer := time.NewTimer(ic.opts.SendTimeout)
 	defer timer.Stop()
 	for {
 		res, space := ep.Offer(m)
 		switch res {
-		case ICQueued:
+		case Queued:
 			return nil
-		case ICGone:
-			return ErrICDisconnected
+		case Gone:
+			return ErrDisconnected
 		}
 		select {
 		case <-space:
 		case <-timer.C:
-			return ErrICTimeout
+			return ErrTimeout
 		case <-ctx.Done():
-			return ErrICTimeout
+			return ErrTimeout
 		}
 	}
 }
@@ -79,7 +79,7 @@ func (ic *Interconnect) offer(ctx context.Context, ep ICEndpoint, m ICMessage) e
 // count tallies one relayed message for the admin view; flushLoop writes
 // the tallies in batches, because a synced write per message would cap the
 // relay at the disk's sync rate.
-func (ic *Interconnect) count(k pairKey, fromWatch bool) {
+func (ic *Relay) count(k pairKey, fromWatch bool) {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
 	d := ic.counts[k]

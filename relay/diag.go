@@ -1,22 +1,22 @@
-package core
+package relay
 
 import (
 	"context"
 	"time"
 )
 
-// MaxICDiagnosisTimeout caps the wait a client may ask of diagnosis, so a
+// MaxDiagnosisTimeout caps the wait a client may ask of diagnosis, so a
 // request cannot park a goroutine for hours.
-const MaxICDiagnosisTimeout = 60 * time.Second
+const MaxDiagnosisTimeout = 60 * time.Second
 
 // Diagnose answers the watch's diagnosis: DiagOK when its phone app is
 // connected; DiagUninstalled at once when no phone app of the package ever
 // registered for the user; DiagOthers at once on a certificate mismatch;
 // otherwise it waits up to timeout for the phone app to connect and answers
 // DiagTimeout if it does not. The text explains non-zero results.
-func (ic *Interconnect) Diagnose(ctx context.Context, h *ICHandle, timeout time.Duration) (int, string, error) {
-	timeout = min(max(timeout, 0), MaxICDiagnosisTimeout)
-	phones, err := ic.node.store.ListInterconnectPhoneApps(ctx, h.uid, h.pkg)
+func (ic *Relay) Diagnose(ctx context.Context, h *Handle, timeout time.Duration) (int, string, error) {
+	timeout = min(max(timeout, 0), MaxDiagnosisTimeout)
+	phones, err := ic.store.ListInterconnectPhoneApps(ctx, h.uid, h.pkg)
 	if err != nil {
 		return 0, "", err
 	}

@@ -1,14 +1,12 @@
-package core
+package relay
 
 import (
 	"context"
 	"time"
-
-	"github.com/switchboard-iot/switchboard/store"
 )
 
-// ICPairState is one pair as the admin API shows it.
-type ICPairState struct {
+// PairState is one pair as the admin API shows it.
+type PairState struct {
 	UID, Package, Fingerprint string
 	WatchDID                  string // "" for a phone app no watch app of its certificate ever matched
 	WatchConnected            bool
@@ -19,7 +17,7 @@ type ICPairState struct {
 }
 
 // State is "paired", "watch_only", "phone_only" or "idle".
-func (p ICPairState) State() string {
+func (p PairState) State() string {
 	switch {
 	case p.WatchConnected && p.PhoneConnected:
 		return "paired"
@@ -35,36 +33,36 @@ func (p ICPairState) State() string {
 // package, certificate, watch), and each registered phone app that no
 // watch app with its certificate ever matched, with live state and message
 // totals (counters are flushed first, so they are current).
-func (ic *Interconnect) Pairs(ctx context.Context) ([]ICPairState, error) {
+func (ic *Relay) Pairs(ctx context.Context) ([]PairState, error) {
 	if err := ic.flush(ctx); err != nil {
 		return nil, err
 	}
-	watches, err := ic.node.store.ListInterconnectWatchApps(ctx, "", "")
+	watches, err := ic.store.ListInterconnectWatchApps(ctx, "", "")
 	if err != nil {
 		return nil, err
 	}
-	phones, err := ic.node.store.ListInterconnectPhoneApps(ctx, "", "")
+	phones, err := ic.store.ListInterconnectPhoneApps(ctx, "", "")
 	if err != nil {
 		return nil, err
 	}
-	counts, err := ic.node.store.ListInterconnectCounts(ctx)
+	counts, err := ic.store.ListInterconnectCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byPair := make(map[pairKey]store.InterconnectCount, len(counts))
+	byPair := make(map[pairKey]Count, len(counts))
 	for _, c := range counts {
 		byPair[pairKey{c.UID, c.Package, c.Fingerprint, c.DID}] = c
 	}
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
 	matched := make(map[phoneKey]bool)
-	out := make([]ICPairState, 0, len(watches)+len(phones))
+	out := make([]PairState, 0, len(watches)+len(phones))
 	for _, w := range watches {
 		pk := phoneKey{w.UID, w.Package, w.Fingerprint}
 		matched[pk] = true
 		live := ic.watches[watchKey{w.UID, w.DID, w.Package}]
 		c := byPair[pairKey{w.UID, w.Package, w.Fingerprint, w.DID}]
-		out = append(out, ICPairState{
+		out = append(out, PairState{
 			UID: w.UID, Package: w.Package, Fingerprint: w.Fingerprint, WatchDID: w.DID,
 			WatchConnected: live != nil && live.fp == w.Fingerprint,
 			PhoneConnected: ic.phones[pk] != nil,
@@ -76,13 +74,13 @@ func (ic *Interconnect) Pairs(ctx context.Context) ([]ICPairState, error) {
 		if matched[pk] {
 			continue
 		}
-		out = append(out, ICPairState{UID: p.UID, Package: p.Package, Fingerprint: p.Fingerprint, PhoneConnected: ic.phones[pk] != nil})
+		out = append(out, PairState{UID: p.UID, Package: p.Package, Fingerprint: p.Fingerprint, PhoneConnected: ic.phones[pk] != nil})
 	}
 	return out, nil
 }
 
 // flushLoop writes counters every FlushInterval until Close.
-func (ic *Interconnect) flushLoop() {
+func (ic *Relay) flushLoop() {
 	defer close(ic.done)
 	t := time.NewTicker(ic.opts.FlushInterval)
 	defer t.Stop()
@@ -102,7 +100,7 @@ func (ic *Interconnect) flushLoop() {
 
 // flush writes the tallies gathered since the last flush; on failure they
 // are merged back to be written next time.
-func (ic *Interconnect) flush(ctx context.Context) error {
+func (ic *Relay) flush(ctx context.Context) error {
 	ic.mu.Lock()
 	pending := ic.counts
 	ic.counts = make(map[pairKey]*pairDelta)
@@ -110,12 +108,12 @@ func (ic *Interconnect) flush(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	deltas := make([]store.InterconnectCount, 0, len(pending))
+	deltas := make([]Count, 0, len(pending))
 	for k, d := range pending {
-		deltas = append(deltas, store.InterconnectCount{UID: k.uid, Package: k.pkg, Fingerprint: k.fp, DID: k.did,
+		deltas = append(deltas, Count{UID: k.uid, Package: k.pkg, Fingerprint: k.fp, DID: k.did,
 			WatchToPhone: d.w2p, PhoneToWatch: d.p2w, LastMessageAt: d.last.Truncate(time.Millisecond)})
 	}
-	err := ic.node.store.AddInterconnectCounts(ctx, deltas)
+	err := ic.store.AddInterconnectCounts(ctx, deltas)
 	if err != nil {
 		ic.mu.Lock()
 		for k, d := range pending {

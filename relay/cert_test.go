@@ -1,4 +1,4 @@
-package core_test
+package relay_test
 
 import (
 	"crypto/ecdsa"
@@ -16,18 +16,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/relay"
+	"github.com/switchboard-iot/switchboard/relay/proof"
 )
 
-// TestICFingerprintVector checks the SHA-1 rule against the public test
+// TestFingerprintVector checks the SHA-1 rule against the public test
 // vector of notes §4.3: the XMS Wearable Demo certificate (CN=wearable,
 // O=xiaomi), whose fingerprints were computed independently with openssl.
-func TestICFingerprintVector(t *testing.T) {
+func TestFingerprintVector(t *testing.T) {
 	raw, err := os.ReadFile("testdata/xms-demo-cert.pem")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := core.ParseICCertificate(string(raw))
+	c, err := relay.ParseCertificate(string(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,15 +40,15 @@ func TestICFingerprintVector(t *testing.T) {
 	}
 	// The same certificate as base64 DER, with line breaks, is the same.
 	b64 := base64.StdEncoding.EncodeToString(c.DER)
-	c2, err := core.ParseICCertificate(b64[:40] + "\n" + b64[40:])
+	c2, err := relay.ParseCertificate(b64[:40] + "\n" + b64[40:])
 	if err != nil || c2.Fingerprint() != c.Fingerprint() {
 		t.Errorf("base64 DER: %v, %s", err, c2.Fingerprint())
 	}
 }
 
-// TestICCertificateRefusals: what is not a certificate is refused with
-// ErrICCertificate and a reason.
-func TestICCertificateRefusals(t *testing.T) {
+// TestCertificateRefusals: what is not a certificate is refused with
+// ErrCertificate and a reason.
+func TestCertificateRefusals(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	kder, _ := x509.MarshalPKCS8PrivateKey(key)
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
@@ -56,52 +57,52 @@ func TestICCertificateRefusals(t *testing.T) {
 		"not base64":   "%%%",
 		"not DER":      base64.StdEncoding.EncodeToString([]byte("hello")),
 		"key only PEM": keyPEM,
-		"too long":     strings.Repeat("A", core.MaxICCertificate+1),
+		"too long":     strings.Repeat("A", relay.MaxCertificate+1),
 		"PEM no cert":  "-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n",
 	} {
-		if _, err := core.ParseICCertificate(in); !errors.Is(err, core.ErrICCertificate) {
-			t.Errorf("%s: %v, want ErrICCertificate", name, err)
+		if _, err := relay.ParseCertificate(in); !errors.Is(err, relay.ErrCertificate) {
+			t.Errorf("%s: %v, want ErrCertificate", name, err)
 		}
 	}
 }
 
-// TestICProof: a signature by the certificate's key verifies; by another
+// TestProof: a signature by the certificate's key verifies; by another
 // key, or over another nonce, it does not.
-func TestICProof(t *testing.T) {
+func TestProof(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "p"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	c, err := core.ParseICCertificate(base64.StdEncoding.EncodeToString(der))
+	c, err := relay.ParseCertificate(base64.StdEncoding.EncodeToString(der))
 	if err != nil {
 		t.Fatal(err)
 	}
 	nonce := []byte("0123456789abcdef0123456789abcdef")
 	sign := func(k *ecdsa.PrivateKey, n []byte) []byte {
-		sum := sha256Sum(append([]byte(core.ICProofContext), n...))
+		sum := sha256Sum(append([]byte(proof.Context), n...))
 		sig, _ := ecdsa.SignASN1(rand.Reader, k, sum)
 		return sig
 	}
-	if err := core.VerifyICProof(c, nonce, sign(key, nonce)); err != nil {
+	if err := relay.VerifyProof(c, nonce, sign(key, nonce)); err != nil {
 		t.Fatalf("valid proof: %v", err)
 	}
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err := core.VerifyICProof(c, nonce, sign(other, nonce)); !errors.Is(err, core.ErrICProof) {
+	if err := relay.VerifyProof(c, nonce, sign(other, nonce)); !errors.Is(err, relay.ErrProof) {
 		t.Errorf("other key: %v", err)
 	}
-	if err := core.VerifyICProof(c, []byte("another nonce"), sign(key, nonce)); !errors.Is(err, core.ErrICProof) {
+	if err := relay.VerifyProof(c, []byte("another nonce"), sign(key, nonce)); !errors.Is(err, relay.ErrProof) {
 		t.Errorf("other nonce: %v", err)
 	}
 }
 
-// FuzzParseICCertificate: never panics; an accepted certificate has DER
-// and a 59-character fingerprint. Seeds: testdata/fuzz/FuzzParseICCertificate.
-func FuzzParseICCertificate(f *testing.F) {
+// FuzzParseCertificate: never panics; an accepted certificate has DER
+// and a 59-character fingerprint. Seeds: testdata/fuzz/FuzzParseCertificate.
+func FuzzParseCertificate(f *testing.F) {
 	f.Add("MAMCAQE=")
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := core.ParseICCertificate(s)
+		c, err := relay.ParseCertificate(s)
 		if err != nil {
-			if !errors.Is(err, core.ErrICCertificate) {
-				t.Fatalf("error %v is not ErrICCertificate", err)
+			if !errors.Is(err, relay.ErrCertificate) {
+				t.Fatalf("error %v is not ErrCertificate", err)
 			}
 			return
 		}

@@ -1,4 +1,4 @@
-package core
+package relay
 
 import (
 	"crypto/sha1" //nolint:gosec // SHA-1 is what Xiaomi's fingerprint is (notes §4.2), not a security choice of ours
@@ -10,14 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/switchboard-iot/switchboard/relay/proof"
 )
 
-// MaxICCertificate bounds the certificate text a client may send: a 4096-bit
+// MaxCertificate bounds the certificate text a client may send: a 4096-bit
 // RSA certificate in PEM is about 2 KiB.
-const MaxICCertificate = 16 << 10
+const MaxCertificate = 16 << 10
 
-// ICCert is a signing certificate as the relay understands it.
-type ICCert struct {
+// Cert is a signing certificate as the relay understands it.
+type Cert struct {
 	DER []byte
 	// Parsed is nil when Go's strict X.509 parser refused a DER that is still
 	// a well-formed ASN.1 SEQUENCE (Android accepts certificates Go does not,
@@ -29,13 +31,13 @@ type ICCert struct {
 // Fingerprint is the SHA-1 of the DER certificate, the value Xiaomi's
 // watch and phone compare (notes §4.2), as upper-case hex pairs joined by
 // ':' like keytool prints it.
-func (c ICCert) Fingerprint() string {
+func (c Cert) Fingerprint() string {
 	sum := sha1.Sum(c.DER) //nolint:gosec // see import
 	return colonHex(sum[:])
 }
 
 // FingerprintSHA256 is for display only (notes §4.4 step 1).
-func (c ICCert) FingerprintSHA256() string {
+func (c Cert) FingerprintSHA256() string {
 	sum := sha256.Sum256(c.DER)
 	return colonHex(sum[:])
 }
@@ -54,21 +56,21 @@ func colonHex(b []byte) string {
 	return sb.String()
 }
 
-// ErrICCertificate: the certificate field is not a certificate.
-var ErrICCertificate = errors.New("core: bad interconnect certificate")
+// ErrCertificate: the certificate field is not a certificate.
+var ErrCertificate = errors.New("relay: bad interconnect certificate")
 
-// ParseICCertificate reads a signing certificate given as PEM text (the
+// ParseCertificate reads a signing certificate given as PEM text (the
 // certificate.pem of a quick app's sign/ folder) or as base64 of the DER
 // bytes. A PEM that also carries a private key is refused: the key must
 // never leave the developer's machine, and sending it is a mistake worth
 // stopping.
-func ParseICCertificate(s string) (ICCert, error) {
-	if len(s) > MaxICCertificate {
-		return ICCert{}, fmt.Errorf("%w: longer than %d bytes", ErrICCertificate, MaxICCertificate)
+func ParseCertificate(s string) (Cert, error) {
+	if len(s) > MaxCertificate {
+		return Cert{}, fmt.Errorf("%w: longer than %d bytes", ErrCertificate, MaxCertificate)
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return ICCert{}, fmt.Errorf("%w: empty", ErrICCertificate)
+		return Cert{}, fmt.Errorf("%w: empty", ErrCertificate)
 	}
 	var der []byte
 	if strings.HasPrefix(s, "-----BEGIN") {
@@ -80,30 +82,30 @@ func ParseICCertificate(s string) (ICCert, error) {
 				break
 			}
 			if strings.Contains(b.Type, "PRIVATE KEY") {
-				return ICCert{}, fmt.Errorf("%w: the PEM holds a private key; send the certificate only", ErrICCertificate)
+				return Cert{}, fmt.Errorf("%w: the PEM holds a private key; send the certificate only", ErrCertificate)
 			}
 			if b.Type == "CERTIFICATE" && der == nil {
 				der = b.Bytes
 			}
 		}
 		if der == nil {
-			return ICCert{}, fmt.Errorf("%w: no CERTIFICATE block in the PEM", ErrICCertificate)
+			return Cert{}, fmt.Errorf("%w: no CERTIFICATE block in the PEM", ErrCertificate)
 		}
 	} else {
 		var err error
 		if der, err = decodeBase64(s); err != nil {
-			return ICCert{}, fmt.Errorf("%w: neither PEM nor base64 DER", ErrICCertificate)
+			return Cert{}, fmt.Errorf("%w: neither PEM nor base64 DER", ErrCertificate)
 		}
 	}
 	if c, err := x509.ParseCertificate(der); err == nil {
-		return ICCert{DER: der, Parsed: c}, nil
+		return Cert{DER: der, Parsed: c}, nil
 	}
 	var seq asn1.RawValue
 	rest, err := asn1.Unmarshal(der, &seq)
 	if err != nil || len(rest) != 0 || seq.Class != asn1.ClassUniversal || seq.Tag != asn1.TagSequence || !seq.IsCompound {
-		return ICCert{}, fmt.Errorf("%w: not a DER certificate", ErrICCertificate)
+		return Cert{}, fmt.Errorf("%w: not a DER certificate", ErrCertificate)
 	}
-	return ICCert{DER: der}, nil
+	return Cert{DER: der}, nil
 }
 
 // decodeBase64 accepts standard or URL alphabets, padded or not, with line
@@ -123,35 +125,18 @@ func decodeBase64(s string) ([]byte, error) {
 	return nil, errors.New("not base64")
 }
 
-// ICProofContext prefixes the nonce a client signs, so a signature made for
-// the relay cannot be replayed as anything else the key signs.
-const ICProofContext = "switchboard interconnect proof v1\n"
+// ErrProof: the proof of possession does not verify.
+var ErrProof = errors.New("relay: interconnect proof of possession failed")
 
-// ErrICProof: the proof of possession does not verify.
-var ErrICProof = errors.New("core: interconnect proof of possession failed")
-
-// VerifyICProof checks sig over ICProofContext+nonce with the certificate's
-// public key: RSA PKCS#1 v1.5 with SHA-256, ECDSA with SHA-256 (ASN.1
-// signature) or Ed25519 (what Node's crypto.sign and Go's crypto.Signer
-// produce for those keys).
-func VerifyICProof(c ICCert, nonce, sig []byte) error {
+// VerifyProof checks sig over the relay's nonce with the certificate's
+// public key, as package proof defines it (the one place the signed text
+// and the schemes are spelled).
+func VerifyProof(c Cert, nonce, sig []byte) error {
 	if c.Parsed == nil {
-		return fmt.Errorf("%w: the certificate is not parsable X.509, so no key to verify with", ErrICProof)
+		return fmt.Errorf("%w: the certificate is not parsable X.509, so no key to verify with", ErrProof)
 	}
-	msg := append([]byte(ICProofContext), nonce...)
-	var algo x509.SignatureAlgorithm
-	switch c.Parsed.PublicKeyAlgorithm {
-	case x509.RSA:
-		algo = x509.SHA256WithRSA
-	case x509.ECDSA:
-		algo = x509.ECDSAWithSHA256
-	case x509.Ed25519:
-		algo = x509.PureEd25519
-	default:
-		return fmt.Errorf("%w: unsupported key type %v", ErrICProof, c.Parsed.PublicKeyAlgorithm)
-	}
-	if err := c.Parsed.CheckSignature(algo, msg, sig); err != nil {
-		return fmt.Errorf("%w: %v", ErrICProof, err)
+	if err := proof.Verify(c.Parsed, nonce, sig); err != nil {
+		return fmt.Errorf("%w: %v", ErrProof, err)
 	}
 	return nil
 }

@@ -1,19 +1,21 @@
-package core
+package relay
 
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/switchboard-iot/switchboard/core"
 )
 
 // A relay session lasts only as long as what admitted it: a phone app its
 // token, a watch its device (enabled, same passcode) and its binding to
 // the user it acts for. When that ends, the session is closed with
-// ICCloseAccessEnded and a reason naming the cause; its peer sees the
+// CloseAccessEnded and a reason naming the cause; its peer sees the
 // ordinary disconnect (a watch's onclose 1006, a phone's node event).
 
-// ICCloseAccessEnded is the close code of a session whose access ended
+// CloseAccessEnded is the close code of a session whose access ended
 // (the adapter's 4401, as for a refused hello: the SDKs do not reconnect).
-const ICCloseAccessEnded = 4401
+const CloseAccessEnded = 4401
 
 // Close reasons of relay sessions whose access ended.
 const (
@@ -24,13 +26,13 @@ const (
 // onBinding closes the watch sessions of a binding that was removed (the
 // watch may no longer speak for that user) and stops the user's phone
 // apps listening to it.
-func (ic *Interconnect) onBinding(_ string, data []byte) {
-	var e BindingEvent
+func (ic *Relay) onBinding(_ string, data []byte) {
+	var e core.BindingEvent
 	if json.Unmarshal(data, &e) != nil || e.Bind {
 		return
 	}
 	ic.mu.Lock()
-	var victims []*ICHandle
+	var victims []*Handle
 	for k, h := range ic.watches {
 		if k.uid == e.UID && k.did == e.DID {
 			victims = append(victims, h)
@@ -47,13 +49,13 @@ func (ic *Interconnect) onBinding(_ string, data []byte) {
 
 // onAccess closes the phone sessions that authenticated with a token the
 // event ends.
-func (ic *Interconnect) onAccess(_ string, data []byte) {
-	var e AccessEvent
+func (ic *Relay) onAccess(_ string, data []byte) {
+	var e core.AccessEvent
 	if json.Unmarshal(data, &e) != nil {
 		return
 	}
 	ic.mu.Lock()
-	var victims []*ICHandle
+	var victims []*Handle
 	for k, h := range ic.phones {
 		if k.uid == e.UID && e.Ends(h.grant.Hash) {
 			victims = append(victims, h)
@@ -66,13 +68,13 @@ func (ic *Interconnect) onAccess(_ string, data []byte) {
 // onControl closes the watch sessions of a device that was disabled,
 // deleted or registered again, if they registered before the control was
 // issued (a watch that reconnects with the new passcode at once stays).
-func (ic *Interconnect) onControl(_ string, data []byte) {
-	var c Control
-	if json.Unmarshal(data, &c) != nil || c.Kind != ControlDisconnect {
+func (ic *Relay) onControl(_ string, data []byte) {
+	var c core.Control
+	if json.Unmarshal(data, &c) != nil || c.Kind != core.ControlDisconnect {
 		return
 	}
 	ic.mu.Lock()
-	var victims []*ICHandle
+	var victims []*Handle
 	for k, h := range ic.watches {
 		if k.did == c.DID && h.since.Before(c.IssuedAt) {
 			victims = append(victims, h)
@@ -84,19 +86,19 @@ func (ic *Interconnect) onControl(_ string, data []byte) {
 
 // armExpiryLocked ends a phone session when its token expires: a runtime
 // timer, no goroutine until it fires.
-func (ic *Interconnect) armExpiryLocked(h *ICHandle) {
+func (ic *Relay) armExpiryLocked(h *Handle) {
 	if h.grant.ExpiresAt.IsZero() {
 		return
 	}
 	h.expiry = time.AfterFunc(time.Until(h.grant.ExpiresAt), func() {
-		ic.end([]*ICHandle{h}, icReasonExpired)
+		ic.end([]*Handle{h}, icReasonExpired)
 	})
 }
 
 // end closes the sessions; their adapters unregister them as they go.
-func (ic *Interconnect) end(hs []*ICHandle, reason string) {
+func (ic *Relay) end(hs []*Handle, reason string) {
 	for _, h := range hs {
 		ic.log.Info("interconnect: access ended", "uid", h.uid, "watch", h.watch, "did", h.did, "package", h.pkg, "reason", reason)
-		h.ep.Close(ICCloseAccessEnded, reason)
+		h.ep.Close(CloseAccessEnded, reason)
 	}
 }

@@ -1,4 +1,4 @@
-package core
+package relay
 
 import (
 	"context"
@@ -7,18 +7,18 @@ import (
 	"slices"
 	"time"
 
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/core"
 )
 
-// ICNodeInfo is one connected watch as getConnectedNodes lists it.
-type ICNodeInfo struct {
+// NodeInfo is one connected watch as getConnectedNodes lists it.
+type NodeInfo struct {
 	ID   string // the watch did
 	Name string // the user's alias for it, else the did
 }
 
 // Nodes lists the user's watches that have a watch app connected to the
 // relay (any package): the relay's view of "connected wearables".
-func (ic *Interconnect) Nodes(ctx context.Context, h *ICHandle) ([]ICNodeInfo, error) {
+func (ic *Relay) Nodes(ctx context.Context, h *Handle) ([]NodeInfo, error) {
 	ic.mu.Lock()
 	var dids []string
 	for k := range ic.watches {
@@ -28,9 +28,9 @@ func (ic *Interconnect) Nodes(ctx context.Context, h *ICHandle) ([]ICNodeInfo, e
 	}
 	ic.mu.Unlock()
 	slices.Sort(dids)
-	out := make([]ICNodeInfo, 0, len(dids))
+	out := make([]NodeInfo, 0, len(dids))
 	for _, did := range dids {
-		b, err := ic.node.Binding(ctx, h.uid, did)
+		b, err := ic.id.Binding(ctx, h.uid, did)
 		if err != nil {
 			continue // unbound since: not the user's watch any more
 		}
@@ -38,19 +38,19 @@ func (ic *Interconnect) Nodes(ctx context.Context, h *ICHandle) ([]ICNodeInfo, e
 		if name == "" {
 			name = did
 		}
-		out = append(out, ICNodeInfo{ID: did, Name: name})
+		out = append(out, NodeInfo{ID: did, Name: name})
 	}
 	return out, nil
 }
 
 // checkNode runs the phone-side checks in the order the Xiaomi Wear SDK
 // surfaces them (docs/protocol-interconnect.md): the watch must be bound to
-// the user (else ErrICPermission), its app of this package must not be
-// signed differently (ErrICSignature), DEVICE_MANAGER must be granted when
-// needPerm (ErrICPermission), and the watch app must have registered once
-// (ErrICNotInstalled). It returns the watch's endpoint handle when that app
+// the user (else ErrPermission), its app of this package must not be
+// signed differently (ErrSignature), DEVICE_MANAGER must be granted when
+// needPerm (ErrPermission), and the watch app must have registered once
+// (ErrNotInstalled). It returns the watch's endpoint handle when that app
 // is connected with the same certificate, else nil.
-func (ic *Interconnect) checkNode(ctx context.Context, h *ICHandle, did string, needPerm bool) (*ICHandle, error) {
+func (ic *Relay) checkNode(ctx context.Context, h *Handle, did string, needPerm bool) (*Handle, error) {
 	installed, err := ic.installed(ctx, h, did)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (ic *Interconnect) checkNode(ctx context.Context, h *ICHandle, did string, 
 		}
 	}
 	if !installed {
-		return nil, ErrICNotInstalled
+		return nil, ErrNotInstalled
 	}
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
@@ -73,10 +73,10 @@ func (ic *Interconnect) checkNode(ctx context.Context, h *ICHandle, did string, 
 
 // installed checks binding and signature and says whether the watch app
 // with this certificate ever registered on did.
-func (ic *Interconnect) installed(ctx context.Context, h *ICHandle, did string) (bool, error) {
-	if _, err := ic.node.Binding(ctx, h.uid, did); err != nil {
-		if errors.Is(err, ErrNotBound) {
-			return false, fmt.Errorf("%w: the watch is not bound to this user", ErrICPermission)
+func (ic *Relay) installed(ctx context.Context, h *Handle, did string) (bool, error) {
+	if _, err := ic.id.Binding(ctx, h.uid, did); err != nil {
+		if errors.Is(err, core.ErrNotBound) {
+			return false, fmt.Errorf("%w: the watch is not bound to this user", ErrPermission)
 		}
 		return false, err
 	}
@@ -89,7 +89,7 @@ func (ic *Interconnect) installed(ctx context.Context, h *ICHandle, did string) 
 	if w != nil {
 		fp = w.fp
 	} else {
-		apps, err := ic.node.store.ListInterconnectWatchApps(ctx, h.uid, h.pkg)
+		apps, err := ic.store.ListInterconnectWatchApps(ctx, h.uid, h.pkg)
 		if err != nil {
 			return false, err
 		}
@@ -104,13 +104,13 @@ func (ic *Interconnect) installed(ctx context.Context, h *ICHandle, did string) 
 	case fp == "":
 		return false, nil
 	case fp != h.fp:
-		return false, ErrICSignature
+		return false, ErrSignature
 	}
 	return true, nil
 }
 
 // Installed answers isWearAppInstalled.
-func (ic *Interconnect) Installed(ctx context.Context, h *ICHandle, did string) (bool, error) {
+func (ic *Relay) Installed(ctx context.Context, h *Handle, did string) (bool, error) {
 	ok, err := ic.installed(ctx, h, did)
 	if err != nil {
 		return false, err
@@ -121,8 +121,8 @@ func (ic *Interconnect) Installed(ctx context.Context, h *ICHandle, did string) 
 	return ok, nil
 }
 
-func (ic *Interconnect) grants(ctx context.Context, h *ICHandle, did string) ([]string, error) {
-	gs, err := ic.node.store.ListInterconnectGrants(ctx, h.uid, did, h.pkg, h.fp)
+func (ic *Relay) grants(ctx context.Context, h *Handle, did string) ([]string, error) {
+	gs, err := ic.store.ListInterconnectGrants(ctx, h.uid, did, h.pkg, h.fp)
 	if err != nil {
 		return nil, err
 	}
@@ -133,31 +133,31 @@ func (ic *Interconnect) grants(ctx context.Context, h *ICHandle, did string) ([]
 	return out, nil
 }
 
-func (ic *Interconnect) needGrant(ctx context.Context, h *ICHandle, did, perm string) error {
+func (ic *Relay) needGrant(ctx context.Context, h *Handle, did, perm string) error {
 	have, err := ic.grants(ctx, h, did)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(have, perm) {
-		return fmt.Errorf("%w: %s not granted; call requestPermission first", ErrICPermission, perm)
+		return fmt.Errorf("%w: %s not granted; call requestPermission first", ErrPermission, perm)
 	}
 	return nil
 }
 
 func validPerms(perms []string) error {
 	if len(perms) == 0 || len(perms) > 8 {
-		return invalidInput("", "give 1 to 8 permissions")
+		return &core.InputError{Field: "", Reason: "give 1 to 8 permissions"}
 	}
 	for _, p := range perms {
 		if p != PermDeviceManager && p != PermNotify {
-			return invalidInput("permission", "must be data_manager or notify")
+			return &core.InputError{Field: "permission", Reason: "must be data_manager or notify"}
 		}
 	}
 	return nil
 }
 
 // CheckPermissions answers checkPermission(s): one bool per permission.
-func (ic *Interconnect) CheckPermissions(ctx context.Context, h *ICHandle, did string, perms []string) ([]bool, error) {
+func (ic *Relay) CheckPermissions(ctx context.Context, h *Handle, did string, perms []string) ([]bool, error) {
 	if err := validPerms(perms); err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (ic *Interconnect) CheckPermissions(ctx context.Context, h *ICHandle, did s
 // would show a dialog; the first request grants both permissions, as the
 // Xiaomi SDK does (notes §2.3). It returns the requested permissions, now
 // all granted.
-func (ic *Interconnect) RequestPermissions(ctx context.Context, h *ICHandle, did string, perms []string) ([]string, error) {
+func (ic *Relay) RequestPermissions(ctx context.Context, h *Handle, did string, perms []string) ([]string, error) {
 	if err := validPerms(perms); err != nil {
 		return nil, err
 	}
@@ -196,14 +196,14 @@ func (ic *Interconnect) RequestPermissions(ctx context.Context, h *ICHandle, did
 		want = append(want, PermDeviceManager, PermNotify)
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	var gs []store.InterconnectGrant
+	var gs []Grant
 	for _, p := range want {
 		if !slices.Contains(have, p) {
 			have = append(have, p)
-			gs = append(gs, store.InterconnectGrant{UID: h.uid, DID: did, Package: h.pkg, Fingerprint: h.fp, Permission: p, GrantedAt: now})
+			gs = append(gs, Grant{UID: h.uid, DID: did, Package: h.pkg, Fingerprint: h.fp, Permission: p, GrantedAt: now})
 		}
 	}
-	if err := ic.node.store.GrantInterconnect(ctx, gs); err != nil {
+	if err := ic.store.GrantInterconnect(ctx, gs); err != nil {
 		return nil, err
 	}
 	out := slices.Clone(perms)
@@ -213,7 +213,7 @@ func (ic *Interconnect) RequestPermissions(ctx context.Context, h *ICHandle, did
 
 // Listen makes the phone app receive the messages of did's watch app
 // (addListener); it needs DEVICE_MANAGER. Unlisten stops it.
-func (ic *Interconnect) Listen(ctx context.Context, h *ICHandle, did string) error {
+func (ic *Relay) Listen(ctx context.Context, h *Handle, did string) error {
 	if _, err := ic.installed(ctx, h, did); err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (ic *Interconnect) Listen(ctx context.Context, h *ICHandle, did string) err
 }
 
 // Unlisten is removeListener; it succeeds whether or not h listened.
-func (ic *Interconnect) Unlisten(h *ICHandle, did string) {
+func (ic *Relay) Unlisten(h *Handle, did string) {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
 	delete(h.listening, did)

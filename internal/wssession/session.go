@@ -1,0 +1,190 @@
+package wssession
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboard-iot/switchboard/metrics"
+)
+
+// Session is the part of a connection both adapters share: its queue, its
+// writer, and how it closes. The adapter's reader runs on the HTTP
+// handler's goroutine and its writer on another (WriteLoop); anything may
+// call Send and Close.
+type Session struct {
+	conn         *websocket.Conn
+	q            *Queue
+	writeTimeout time.Duration
+	metrics      metrics.Adapter
+
+	ctx    context.Context // ends on an abrupt close or Cancel
+	cancel context.CancelFunc
+
+	closing   chan struct{}
+	closeOnce sync.Once
+	closed    atomic.Bool
+	why       Reason // set before closing is closed
+}
+
+// New returns the session of conn writing from q; its Context derives
+// from parent. Each write may take writeTimeout; m counts writes (Out)
+// and sessions closed for a full queue (QueueDrops).
+func New(parent context.Context, conn *websocket.Conn, q *Queue, writeTimeout time.Duration, m metrics.Adapter) *Session {
+	s := &Session{conn: conn, q: q, writeTimeout: writeTimeout, metrics: m, closing: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(parent)
+	return s
+}
+
+// Send queues a control frame without waiting. A full queue means the
+// client does not keep up: the session is closed (QueueFull, counted)
+// instead of blocking the caller. False when b was not queued.
+func (s *Session) Send(b []byte) bool {
+	if s.q.Push(b) {
+		return true
+	}
+	if !s.closed.Load() {
+		s.metrics.QueueDrops.Inc()
+		s.Close(QueueFull)
+	}
+	return false
+}
+
+// Offer queues a message of pair (Queue.Offer).
+func (s *Session) Offer(pair string, b []byte) (OfferResult, <-chan struct{}) {
+	return s.q.Offer(pair, b)
+}
+
+// Close asks the writer to end the session; the first reason wins. An
+// abrupt reason also cancels Context, interrupting a write in progress.
+func (s *Session) Close(r Reason) {
+	s.closeOnce.Do(func() {
+		s.why = r
+		s.closed.Store(true)
+		s.q.Close()
+		if r.Abrupt {
+			s.cancel()
+		}
+		close(s.closing)
+	})
+}
+
+// Closing is closed once Close was called.
+func (s *Session) Closing() <-chan struct{} { return s.closing }
+
+// Closed reports whether Close was called.
+func (s *Session) Closed() bool { return s.closed.Load() }
+
+// Reason is the first reason given to Close; read it after Closing.
+func (s *Session) Reason() Reason { return s.why }
+
+// Context ends when the session is dropped abruptly or Cancel is called
+// (the adapter's teardown): requests the session started stop with it.
+func (s *Session) Context() context.Context { return s.ctx }
+
+// Cancel ends Context.
+func (s *Session) Cancel() { s.cancel() }
+
+// Conn is the connection, for the reader.
+func (s *Session) Conn() *websocket.Conn { return s.conn }
+
+// Write sends one text frame, bounded by the write timeout and ctx.
+func (s *Session) Write(ctx context.Context, b []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s.writeTimeout)
+	defer cancel()
+	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		return err
+	}
+	s.metrics.Out.Inc()
+	return nil
+}
+
+// Loop is what an adapter's writer does besides writing.
+type Loop struct {
+	// Batch is how many frames the writer takes per turn (0: all queued).
+	Batch int
+	// Deadline, when set, is when OnDeadline is next due (zero: none);
+	// Poke says it moved. A deadline that is due again at once is retried
+	// after 100 ms, not in a busy loop.
+	Deadline   func() time.Time
+	OnDeadline func()
+	Poke       <-chan struct{}
+	// WriteFailed describes a failed write; the session is then dropped
+	// abruptly with that reason. Nil: "write failed: <err>".
+	WriteFailed func(err error) Reason
+}
+
+// WriteLoop sends what is queued until the session closes, then finishes
+// it: abruptly, or after sending what is still queued (within a second)
+// and a close frame with the reason's code and text. Run it on its own
+// goroutine, once.
+func (s *Session) WriteLoop(l Loop) {
+	timer := time.NewTimer(0)
+	if !timer.Stop() {
+		<-timer.C
+	}
+	arm := func(min time.Duration) {
+		if l.Deadline == nil {
+			return
+		}
+		if d := l.Deadline(); !d.IsZero() {
+			timer.Reset(max(time.Until(d), min))
+		}
+	}
+	arm(0)
+	defer timer.Stop()
+	var batch []Item
+	for {
+		select {
+		case <-s.q.wake:
+			batch = s.q.Take(batch[:0], l.Batch)
+			for _, it := range batch {
+				if err := s.Write(s.ctx, it.B); err != nil {
+					r := Reason{Why: "write failed: " + err.Error()}
+					if l.WriteFailed != nil {
+						r = l.WriteFailed(err)
+					}
+					r.Abrupt = true
+					s.Close(r)
+					s.conn.CloseNow()
+					return
+				}
+			}
+		case <-l.Poke:
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+			arm(0)
+		case <-timer.C:
+			l.OnDeadline()
+			arm(100 * time.Millisecond)
+		case <-s.closing:
+			s.finish()
+			return
+		}
+	}
+}
+
+// finish ends the connection as Close asked.
+func (s *Session) finish() {
+	r := s.why
+	if r.Abrupt {
+		s.conn.CloseNow()
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, time.Second)
+	defer cancel()
+	for _, it := range s.q.Take(nil, 0) {
+		if s.Write(ctx, it.B) != nil {
+			s.conn.CloseNow()
+			return
+		}
+	}
+	s.conn.Close(r.Code, r.Why)
+}
