@@ -88,7 +88,7 @@ func TestDownlinkRefusals(t *testing.T) {
 	}
 	ok := core.Target{DID: w.dev.DID, ClientID: "app-1"}
 	cases := []struct {
-		name  string
+		name string
 		err  error
 	}{
 		{"unknown device", write(core.Target{DID: core.NewDID(), ClientID: "app-1"}, map[string]any{"Power": true})},
