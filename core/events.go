@@ -3,6 +3,8 @@ package core
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/switchboard-iot/switchboard/store"
 )
 
 // EventKind says what a DeviceEvent reports.
@@ -73,6 +75,12 @@ type ControlKind string
 // was disabled, deleted, or its passcode changed).
 const ControlDisconnect ControlKind = "disconnect"
 
+// ControlTakenOver tells the node holding a device's session that a newer
+// session (Owner), perhaps on another node, now holds the device: any
+// other established session of the device must close, as MQTT's own
+// takeover does on one broker.
+const ControlTakenOver ControlKind = "taken_over"
+
 // Control is an operation on a device's session, routed like a Downlink.
 type Control struct {
 	Kind   ControlKind `json:"kind"`
@@ -83,4 +91,6 @@ type Control struct {
 	// reconnects at once must not have its new session closed by the
 	// control its registration caused.
 	IssuedAt time.Time `json:"issued_at"`
+	// Owner is the session that took the device over (ControlTakenOver).
+	Owner store.SessionOwner `json:"owner,omitzero"`
 }

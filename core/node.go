@@ -46,6 +46,12 @@ type Options struct {
 	// stay the same across restarts, so a start can end the sessions of
 	// the node's previous life (sessions.go). Default "local".
 	NodeID string
+	// NodeLease bounds how long this node's devices stay online in the
+	// store after it dies (default DefaultNodeLease); see leases.go.
+	NodeLease time.Duration
+	// LeaseLost is called when this node finds its lease was taken by
+	// another node: it must close every device session it holds.
+	LeaseLost func()
 }
 
 // Node is the core. Create it with New, call Start, and Close it last.
@@ -69,6 +75,8 @@ type Node struct {
 	done       chan struct{}
 	closeOnce  sync.Once
 	publishLog logevery.Limiter // failed bus publishes (publishJSON)
+	lease      leaseKeeper
+	leaseDone  chan struct{}
 }
 
 // New returns a Node; it does no I/O until Start.
@@ -92,6 +100,9 @@ func New(o Options) (*Node, error) {
 	if o.NodeID == "" {
 		o.NodeID = "local"
 	}
+	if o.NodeLease <= 0 {
+		o.NodeLease = DefaultNodeLease
+	}
 	if o.StateFlushInterval <= 0 {
 		o.StateFlushInterval = 100 * time.Millisecond
 	}
@@ -108,6 +119,8 @@ func New(o Options) (*Node, error) {
 		done:       make(chan struct{}),
 		sessions:   sessionClock{nodeID: o.NodeID, seed: maphash.MakeSeed()},
 		publishLog: logevery.Limiter{Every: 10 * time.Second},
+		lease:      leaseKeeper{ttl: o.NodeLease, lost: o.LeaseLost, failures: logevery.Limiter{Every: 10 * time.Second}},
+		leaseDone:  make(chan struct{}),
 	}
 	n.states = newStateCache(n)
 	n.outbox = newOutbox(n, o.PushBacklog)
@@ -130,6 +143,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("core: end the previous life's sessions: %w", err)
 	}
 	go n.flushLoop()
+	go n.leaseLoop()
 	return nil
 }
 
@@ -139,11 +153,13 @@ func (n *Node) Close(ctx context.Context) error {
 	var err error
 	n.closeOnce.Do(func() {
 		close(n.stop)
-		select {
-		case <-n.done:
-		case <-ctx.Done():
-			err = ctx.Err()
-			return
+		for _, done := range []chan struct{}{n.done, n.leaseDone} {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				err = ctx.Err()
+				return
+			}
 		}
 		err = n.states.flush(ctx)
 	})

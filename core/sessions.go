@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -28,8 +29,10 @@ import (
 // sessionClock numbers this node's sessions.
 type sessionClock struct {
 	nodeID string
-	epoch  int64 // set once by startSessions, before any session
-	seq    atomic.Int64
+	// epoch is the current life: set by startSessions before any session,
+	// and again when the lease is lost (leases.go).
+	epoch atomic.Int64
+	seq   atomic.Int64
 	// locks serialise the store write and the bus event of one device, so
 	// its events leave in the order the store applied them.
 	locks [64]sync.Mutex
@@ -55,24 +58,36 @@ func (n *Node) startSessions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.epoch = epoch
+	if err := n.store.RenewNode(ctx, c.nodeID, epoch, began.Add(n.lease.ttl)); err != nil {
+		return fmt.Errorf("take the node's lease: %w", err)
+	}
+	c.epoch.Store(epoch)
 	stale, err := n.store.StaleSessions(ctx, c.nodeID, epoch)
 	if err != nil {
 		return err
 	}
-	ended := 0
-	for len(stale) > 0 {
-		k := min(len(stale), reconcileBatch)
-		e, err := n.endSessions(ctx, stale[:k])
-		ended += e
-		if err != nil {
-			return err
-		}
-		stale = stale[k:]
+	ended, err := n.endAll(ctx, stale)
+	if err != nil {
+		return err
 	}
 	n.log.Info("node started", "node_id", c.nodeID, "epoch", epoch,
 		"stale_sessions_ended", ended, "took", time.Since(began).Round(time.Millisecond).String())
 	return nil
+}
+
+// endAll ends the given sessions in transactions of reconcileBatch.
+func (n *Node) endAll(ctx context.Context, ds []store.Device) (int, error) {
+	ended := 0
+	for len(ds) > 0 {
+		k := min(len(ds), reconcileBatch)
+		e, err := n.endSessions(ctx, ds[:k])
+		ended += e
+		if err != nil {
+			return ended, err
+		}
+		ds = ds[k:]
+	}
+	return ended, nil
 }
 
 // endSessions ends the given devices' sessions (each with the owner it
@@ -104,7 +119,7 @@ func (n *Node) endSessions(ctx context.Context, ds []store.Device) (int, error) 
 // owner, which the session's end must present to DeviceOffline.
 func (n *Node) DeviceOnline(ctx context.Context, d store.Device) (store.SessionOwner, error) {
 	c := &n.sessions
-	owner := store.SessionOwner{NodeID: c.nodeID, Epoch: c.epoch, Seq: c.seq.Add(1)}
+	owner := store.SessionOwner{NodeID: c.nodeID, Epoch: c.epoch.Load(), Seq: c.seq.Add(1)}
 	mu := c.lock(d.DID)
 	mu.Lock()
 	defer mu.Unlock()
@@ -115,6 +130,12 @@ func (n *Node) DeviceOnline(ctx context.Context, d store.Device) (store.SessionO
 		n.outbox.release(pushes)
 		if errors.Is(err, store.ErrNotFound) {
 			err = ErrDeviceNotFound
+		}
+		if err == nil {
+			// A takeover: the older session may be on another node, whose
+			// broker knows nothing of this one.
+			n.publishJSON(ctx, SubjectControl(d.DID), Control{Kind: ControlTakenOver, DID: d.DID,
+				Reason: "session taken over", IssuedAt: now, Owner: owner})
 		}
 		return owner, err
 	}

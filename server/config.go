@@ -36,6 +36,10 @@ type Config struct {
 	// not change across restarts: a start ends the device sessions of the
 	// node's previous life by it.
 	NodeID string
+	// NodeLease bounds how long this node's devices stay online after it
+	// dies without ending their sessions (another node ends them); zero
+	// means core.DefaultNodeLease.
+	NodeLease time.Duration
 	// AdminToken authenticates /admin/v1; empty means generate one on first
 	// start and keep it in DataDir/admin-token.
 	AdminToken string

@@ -72,6 +72,9 @@ type Server struct {
 	CertificateCreated bool
 
 	ready atomic.Bool
+	// liveGateway is gateway for the node's lease goroutine, which starts
+	// before the gateway exists.
+	liveGateway atomic.Pointer[mqttgw.Gateway]
 	// interconnect is the watch/phone relay (interconnect.go).
 	interconnect icParts
 	// consoleDefaults prefill the web console's login form (console.go).
@@ -143,7 +146,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Help: "Bus messages dropped because a subscriber's queue was full.",
 	}, func() float64 { return float64(s.bus.Dropped()) }))
 
-	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, PushPolicy: cfg.PushPolicy, NodeID: cfg.NodeID}); err != nil {
+	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, PushPolicy: cfg.PushPolicy, NodeID: cfg.NodeID,
+		NodeLease: cfg.NodeLease, LeaseLost: s.leaseLost}); err != nil {
 		return nil, err
 	}
 	if err = s.node.Start(ctx); err != nil {
@@ -159,6 +163,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.mqttLn, s.mqttsLn = nil, nil // the gateway closes them now
+	s.liveGateway.Store(s.gateway)
 	if err := s.gateway.Start(); err != nil {
 		return nil, fmt.Errorf("start MQTT gateway: %w", err)
 	}
@@ -352,4 +357,13 @@ func unwrapSyscall(err error) error {
 		return op.Err
 	}
 	return err
+}
+
+// leaseLost closes every device session once another node has ended them
+// in the store (core/leases.go): the devices reconnect and come online in
+// this node's new life.
+func (s *Server) leaseLost() {
+	if g := s.liveGateway.Load(); g != nil {
+		g.DisconnectAll("node lease lost")
+	}
 }

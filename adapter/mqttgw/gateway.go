@@ -260,6 +260,10 @@ func (g *Gateway) onControl(_ string, data []byte) {
 		g.log.Error("bad control on bus", "err", err)
 		return
 	}
+	if c.Kind == core.ControlTakenOver {
+		g.takenOver(c)
+		return
+	}
 	if c.Kind != core.ControlDisconnect {
 		return
 	}

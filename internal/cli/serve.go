@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/bus/busopen"
+	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
 	"github.com/switchboard-iot/switchboard/internal/demo"
 	"github.com/switchboard-iot/switchboard/server"
@@ -35,6 +36,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	origins := fs.String("allowed-origins", "*", "comma-separated browser origins admitted by CORS and WebSocket upgrades; * admits any")
 	demoMode := fs.Bool("demo", false, "create (or reuse) a demo product, app, user and simulated devices, and print how to use them")
 	fs.StringVar(&cfg.ConsoleAppID, "console-appid", "", "application id the web console's login form starts with (--demo sets its own)")
+	fs.DurationVar(&cfg.NodeLease, "node-lease", core.DefaultNodeLease, "how long a dead node's devices stay online before another node sharing the store ends their sessions")
 	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 7*24*time.Hour, "lifetime of app user tokens")
 	fs.DurationVar(&cfg.Push.Timeout, "push-timeout", 5*time.Second, "how long one partner push attempt may take")
 	fs.DurationVar(&cfg.Push.RetryMin, "push-retry-min", time.Second, "back-off after a partner push's first failure; it doubles per failure")

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -312,6 +313,62 @@ func testSessions(t *testing.T, open opener) {
 			if e != int64(i+1) {
 				t.Fatalf("concurrent starts got epochs %v, want 1..%d once each", epochs, racers)
 			}
+		}
+	})
+
+	t.Run("Leases", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		lapsed := func(sec int) []store.NodeLife {
+			t.Helper()
+			got, err := s.LapsedNodes(ctx, at(sec))
+			if err != nil {
+				t.Fatalf("LapsedNodes: %v", err)
+			}
+			return got
+		}
+		a, _ := s.StartNode(ctx, "node-a", at(1))
+		if got := lapsed(1000); len(got) != 0 {
+			t.Fatalf("a life without a lease is lapsed: %v", got)
+		}
+		if err := s.RenewNode(ctx, "node-a", a, at(10)); err != nil {
+			t.Fatalf("RenewNode: %v", err)
+		}
+		if err := s.RenewNode(ctx, "node-a", a+1, at(10)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("RenewNode of a life not started = %v, want ErrNotFound", err)
+		}
+		if got := lapsed(10); len(got) != 0 {
+			t.Fatalf("lapsed at its lease's end: %v", got)
+		}
+		if got := lapsed(11); len(got) != 1 || got[0] != (store.NodeLife{NodeID: "node-a", Epoch: a}) {
+			t.Fatalf("LapsedNodes after the lease = %v, want node-a's life", got)
+		}
+		// Renewed in time after all: not reaped.
+		if err := s.RenewNode(ctx, "node-a", a, at(20)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.ReapNode(ctx, "node-a", a, at(11)); err != nil || ok {
+			t.Fatalf("ReapNode of a renewed life = %v, %v; want false", ok, err)
+		}
+		if ok, err := s.ReapNode(ctx, "node-a", a, at(21)); err != nil || !ok {
+			t.Fatalf("ReapNode of a lapsed life = %v, %v; want true", ok, err)
+		}
+		if ok, _ := s.ReapNode(ctx, "node-a", a, at(21)); ok {
+			t.Fatal("a life was reaped twice")
+		}
+		if got := lapsed(1000); len(got) != 0 {
+			t.Fatalf("a reaped life is still lapsed: %v", got)
+		}
+		if err := s.RenewNode(ctx, "node-a", a, at(30)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("RenewNode of a reaped life = %v, want ErrNotFound", err)
+		}
+		// The node's next start is a fresh life with a lease of its own.
+		b, _ := s.StartNode(ctx, "node-a", at(40))
+		if err := s.RenewNode(ctx, "node-a", b, at(50)); err != nil {
+			t.Fatalf("RenewNode of the next life: %v", err)
+		}
+		if err := s.RenewNode(ctx, "node-a", a, at(50)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("RenewNode of the previous life = %v, want ErrNotFound", err)
 		}
 	})
 }
