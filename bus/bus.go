@@ -32,6 +32,24 @@ type Subscription interface {
 	Unsubscribe() error
 }
 
+// SubjectSet is a subscription to a changing set of exact subjects. Each
+// subject is counted: Add of a subject already in the set adds one more
+// reference, Remove takes one away, and the subject leaves the set with its
+// last reference, so independent users of the set need no coordination.
+// The handler runs as for Subscribe: one call at a time, in publish order
+// per publisher, whatever the subject.
+type SubjectSet interface {
+	// Add takes a reference on subject (no wildcards: ErrBadSubject). Once
+	// it returns, a message published afterwards to subject, on this node
+	// or another, reaches the handler.
+	Add(subject string) error
+	// Remove drops a reference; with the last one the subject leaves the
+	// set. Messages of the subject already queued may still be delivered.
+	Remove(subject string)
+	// Unsubscribe ends the whole set, as Subscription.Unsubscribe does.
+	Subscription
+}
+
 // Bus publishes and subscribes. A bus that spans nodes (bus/nats) delivers
 // a message to matching subscriptions on every node, and only to nodes with
 // a matching subscription.
@@ -46,6 +64,11 @@ type Bus interface {
 	// Subscribe registers h for subjects matching pattern. Once it returns, a
 	// message published afterwards, on this node or another, reaches h.
 	Subscribe(pattern string, h Handler) (Subscription, error)
+	// SubscribeSet registers h for a set of exact subjects that starts
+	// empty and changes with SubjectSet.Add and Remove: one handler, one
+	// queue and one goroutine however many subjects, which is how a node
+	// listens to just the devices and users it has sessions for.
+	SubscribeSet(h Handler) (SubjectSet, error)
 	// Dropped is how many messages were discarded because a subscriber's
 	// queue was full, since start. Messages lost between nodes during an
 	// outage are not in it.

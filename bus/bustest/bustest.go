@@ -49,4 +49,6 @@ func Run(t *testing.T, newBus func(t *testing.T) bus.Bus) {
 	t.Run("Close", func(t *testing.T) { testClose(t, open(t)) })
 	t.Run("BadSubjects", func(t *testing.T) { testBadSubjects(t, open(t)) })
 	t.Run("SlowConsumer", func(t *testing.T) { testSlowConsumer(t, open(t)) })
+	t.Run("SubjectSet", func(t *testing.T) { testSubjectSet(t, open(t)) })
+	t.Run("SubjectSetUnsubscribe", func(t *testing.T) { testSubjectSetUnsubscribe(t, open(t)) })
 }

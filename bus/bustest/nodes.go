@@ -27,6 +27,7 @@ func RunNodes(t *testing.T, newNode func(t *testing.T) bus.Bus) {
 	t.Run("SubscribeAcrossNodes", func(t *testing.T) { testSubscribeAcrossNodes(t, open(t), open(t)) })
 	t.Run("UnsubscribeAcrossNodes", func(t *testing.T) { testUnsubscribeAcrossNodes(t, open(t), open(t)) })
 	t.Run("OrderAcrossNodes", func(t *testing.T) { testOrderAcrossNodes(t, open(t), open(t)) })
+	t.Run("SubjectSetAcrossNodes", func(t *testing.T) { testSubjectSetAcrossNodes(t, open(t), open(t)) })
 }
 
 // testAcrossNodes: a message reaches matching subscriptions on both the

@@ -49,6 +49,10 @@ type Bus struct {
 	mu     sync.RWMutex
 	closed bool
 	root   node
+	// sets are the members of subject sets (subjectset.go) by subject;
+	// setSubs every open set, for Close.
+	sets    map[string][]*subscription
+	setSubs []*subscription
 }
 
 var _ bus.Bus = (*Bus)(nil)
@@ -79,6 +83,7 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 		return bus.ErrClosed
 	}
 	b.root.match(subject, &d)
+	d.to(b.sets[subject])
 	b.mu.RUnlock()
 
 	if d.dropped > 0 {
@@ -131,6 +136,8 @@ func (b *Bus) Close() error {
 	b.closed = true
 	subs := b.root.detachAll(nil)
 	b.root = node{}
+	subs = append(subs, b.setSubs...)
+	b.sets, b.setSubs = nil, nil
 	b.mu.Unlock()
 
 	// Stop every queue before waiting on any handler, so all goroutines wind

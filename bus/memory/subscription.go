@@ -21,6 +21,8 @@ type subscription struct {
 	node *node
 	rest bool
 	idx  int
+	// gone marks a subject set ended (subjectset.go), guarded by b.mu.
+	gone bool
 }
 
 var _ bus.Subscription = (*subscription)(nil)

@@ -80,11 +80,19 @@ type Bus struct {
 	// mu guards subs, gone and the transition to closed, so Dropped never
 	// counts a subscription twice or not at all while it is being removed.
 	mu   sync.Mutex
-	subs map[*subscription]struct{}
+	subs map[member]struct{}
 	gone uint64 // messages dropped by subscriptions already removed
 }
 
 var _ bus.Bus = (*Bus)(nil)
+
+// member is what the bus keeps of each subscription and subject set, to
+// count their drops and end them on Close.
+type member interface {
+	stop()
+	wait()
+	dropped() uint64
+}
 
 // Connect dials the server and returns once connected. A server that cannot
 // be reached at start is an error (the operator sees it at once); once
@@ -113,7 +121,7 @@ func Connect(opts Options) (*Bus, error) {
 		log:          opts.Logger.With("component", "bus"),
 		pendingMsgs:  opts.PendingMsgs,
 		pendingBytes: opts.PendingBytes,
-		subs:         make(map[*subscription]struct{}),
+		subs:         make(map[member]struct{}),
 	}
 	b.slow.every.Every = slowLogEvery
 	nc, err := natsgo.Connect(opts.URL,
@@ -230,7 +238,7 @@ func (b *Bus) Close() error {
 	}
 	b.closed.Store(true)
 	subs := b.subs
-	b.subs = map[*subscription]struct{}{}
+	b.subs = map[member]struct{}{}
 	for s := range subs {
 		b.gone += s.dropped()
 	}
@@ -254,7 +262,7 @@ func (b *Bus) Close() error {
 }
 
 // remove takes s out of the bus, keeping its drops in the total.
-func (b *Bus) remove(s *subscription) {
+func (b *Bus) remove(s member) {
 	b.mu.Lock()
 	if _, ok := b.subs[s]; ok {
 		b.gone += s.dropped()
