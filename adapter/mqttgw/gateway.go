@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,7 +105,7 @@ type Gateway struct {
 	mu      sync.Mutex
 	current map[string]*session       // did -> the session that owns it now
 	ending  map[string][]*pendingConn // did -> ended sessions whose handler has not returned (takeover.go)
-	subs    []bus.Subscription
+	devices bus.SubjectSet            // down and control subjects of this node's devices
 }
 
 // New prepares a gateway on a listener the caller bound.
@@ -187,19 +188,42 @@ func (g *Gateway) addListener(id, name string, ln net.Listener, tlsConfig *tls.C
 }
 
 // Start subscribes to downlinks and controls and starts accepting devices.
+// The subscription is a subject set that holds the down and control
+// subjects of the devices with a session here (hook.go adds and removes
+// them), so a node receives no other device's commands.
 func (g *Gateway) Start() error {
-	b := g.node.Bus()
-	down, err := b.Subscribe(core.PatternAllDown, g.onDownlink)
+	set, err := g.node.Bus().SubscribeSet(g.onDeviceSubject)
 	if err != nil {
 		return err
 	}
-	ctl, err := b.Subscribe(core.PatternAllControl, g.onControl)
-	if err != nil {
-		_ = down.Unsubscribe()
-		return err
-	}
-	g.subs = []bus.Subscription{down, ctl}
+	g.devices = set
 	return g.broker.Serve()
+}
+
+// onDeviceSubject routes a message of one of this node's devices.
+func (g *Gateway) onDeviceSubject(subject string, data []byte) {
+	switch {
+	case strings.HasSuffix(subject, ".down"):
+		g.onDownlink(subject, data)
+	case strings.HasSuffix(subject, ".ctl"):
+		g.onControl(subject, data)
+	}
+}
+
+// watchDevice puts a session's device subjects in the set before the
+// device is announced online, so a command sent on seeing it online finds
+// this node subscribed; one reference per session.
+func (g *Gateway) watchDevice(did string) {
+	for _, subject := range []string{core.SubjectDown(did), core.SubjectControl(did)} {
+		if err := g.devices.Add(subject); err != nil {
+			g.log.Warn("subscribe device subject", "did", did, "err", err)
+		}
+	}
+}
+
+func (g *Gateway) unwatchDevice(did string) {
+	g.devices.Remove(core.SubjectDown(did))
+	g.devices.Remove(core.SubjectControl(did))
 }
 
 // Addr is the address devices connect to over plain MQTT (nil when off).
@@ -220,8 +244,8 @@ func (g *Gateway) TLSAddr() net.Addr {
 
 // Close disconnects every device (each goes offline) and stops the broker.
 func (g *Gateway) Close() error {
-	for _, s := range g.subs {
-		_ = s.Unsubscribe()
+	if g.devices != nil {
+		_ = g.devices.Unsubscribe()
 	}
 	return g.broker.Close()
 }

@@ -24,6 +24,9 @@ type session struct {
 	// owner names the session in the store's online state; its end is a
 	// compare-and-set on it (core.Node.DeviceOffline). Guarded by g.mu.
 	owner store.SessionOwner
+	// watching is set once the session holds a reference on its device's
+	// subjects (Gateway.watchDevice), so its end gives back exactly one.
+	watching bool
 }
 
 // hook connects mochi's callbacks to the gateway.
@@ -113,6 +116,10 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
 		h.g.log.Info("device session taken over", "did", s.device.DID, "remote", cl.Net.Remote)
 	}
 	h.g.awaitOlder(s.device.DID, prev)
+	h.g.watchDevice(s.device.DID)
+	h.g.mu.Lock()
+	s.watching = true
+	h.g.mu.Unlock()
 	owner, err := h.g.node.DeviceOnline(hookContext(), s.device)
 	if err != nil {
 		h.g.log.Warn("mark device online", "did", s.device.DID, "err", err)
@@ -140,7 +147,11 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, _ bool) {
 		delete(h.g.current, did)
 	}
 	sessionOwner := s.owner
+	watching := s.watching
 	h.g.mu.Unlock()
+	if watching {
+		defer h.g.unwatchDevice(did)
+	}
 	h.g.log.Info("device disconnected", "did", did, "remote", cl.Net.Remote, "reason", err, "taken_over", !owner)
 	if !owner {
 		return
