@@ -33,15 +33,15 @@ type deviceOpts struct {
 func connectDevice(ctx context.Context, t *target, pool *addrPool, productKey string, i int, c devCreds, o deviceOpts) (*device, error) {
 	d := &device{did: c.did}
 	opts := paho.NewClientOptions().
-		AddBroker("tcp://"+t.mqttAddr).
+		AddBroker("tcp://" + t.mqttAddr).
 		SetDialer(pool.dialer(pool.index(0, i))).
 		SetClientID(c.did).SetUsername(c.did).SetPassword(c.passcode).
 		SetProtocolVersion(4).
 		SetCleanSession(true).
-		SetKeepAlive(120*time.Second).
+		SetKeepAlive(120 * time.Second).
 		SetAutoReconnect(false).
 		SetConnectRetry(false).
-		SetConnectTimeout(30*time.Second).
+		SetConnectTimeout(30 * time.Second).
 		SetOrderMatters(false)
 	d.client = paho.NewClient(opts)
 	if err := waitToken(ctx, d.client.Connect()); err != nil {

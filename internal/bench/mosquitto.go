@@ -127,9 +127,9 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 		subscribers[i%n]++
 	}
 	connect := func(ctx context.Context, id string, slot int) (paho.Client, error) {
-		cl := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://"+addr).
+		cl := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).
 			SetDialer(pool.dialer(slot)).SetClientID(id).SetProtocolVersion(4).SetCleanSession(true).
-			SetKeepAlive(120*time.Second).SetAutoReconnect(false).SetConnectTimeout(30*time.Second))
+			SetKeepAlive(120 * time.Second).SetAutoReconnect(false).SetConnectTimeout(30 * time.Second))
 		if err := waitToken(ctx, cl.Connect()); err != nil {
 			return nil, fmt.Errorf("connect %s: %w", id, err)
 		}
