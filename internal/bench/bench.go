@@ -122,6 +122,8 @@ func (c *Config) check() error {
 		return errors.New("--rate must not be negative")
 	case c.Scenario == "fanout" && c.Devices > 1000:
 		return errors.New("fanout binds every device to every app, and a session holds at most 1000 subscriptions: use --devices ≤ 1000")
+	case (c.Scenario == "fanin" || c.Scenario == "fanout") && c.Rate == 0:
+		return fmt.Errorf("%s needs --rate > 0 (QoS 0 reports have no ack to pace them)", c.Scenario)
 	case (c.Scenario == "fanin" || c.Scenario == "fanout" || c.Scenario == "control") && c.Apps < 1:
 		return fmt.Errorf("%s needs --apps ≥ 1", c.Scenario)
 	case c.Compare != "" && c.Compare != "mosquitto":
