@@ -230,8 +230,17 @@ func closeSessions(ss []*session) {
 	}
 }
 
-// progress prints one line a second until stop is closed: the counters'
-// totals and their rates over the last second.
+// startProgress prints one line a second: the counters' totals and their
+// rates over the last second. The returned func stops it and returns once
+// it printed its last line.
+func startProgress(w io.Writer, label string, start time.Time, sent, recv *atomic.Int64) (stop func()) {
+	ch := make(chan struct{})
+	done := make(chan struct{})
+	go func() { defer close(done); progress(w, label, start, ch, sent, recv) }()
+	var once sync.Once
+	return func() { once.Do(func() { close(ch); <-done }) }
+}
+
 func progress(w io.Writer, label string, start time.Time, stop <-chan struct{}, sent, recv *atomic.Int64) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()

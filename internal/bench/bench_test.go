@@ -53,7 +53,7 @@ func TestScenarios(t *testing.T) {
 			default:
 				checkLatency(t, r)
 			}
-			if sc != "storm" && !strings.Contains(progress.String(), "bench: ") {
+			if sc != "storm" && !strings.Contains(progress.String(), "/s) received") {
 				t.Errorf("no progress lines: %q", progress.String())
 			}
 		})

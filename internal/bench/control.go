@@ -35,8 +35,7 @@ func runControl(ctx context.Context, c *Config, t *target, pool *addrPool, f *fl
 	var sent, received, errs atomic.Int64
 	start := time.Now()
 	deadline := start.Add(c.Duration)
-	stop := make(chan struct{})
-	go progress(c.Progress, "control", start, stop, &sent, &received)
+	stop := startProgress(c.Progress, "control", start, &sent, &received)
 	var interval time.Duration
 	if c.Rate > 0 {
 		interval = time.Duration(float64(len(ss)) / c.Rate * float64(time.Second))
@@ -69,7 +68,7 @@ func runControl(ctx context.Context, c *Config, t *target, pool *addrPool, f *fl
 		}()
 	}
 	wg.Wait()
-	close(stop)
+	stop()
 	loadTime := time.Since(start)
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err

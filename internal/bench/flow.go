@@ -42,8 +42,7 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	defer func() { stopReaders(); closeSessions(ss); readers.Wait() }()
 
 	start := time.Now()
-	stopProgress := make(chan struct{})
-	go progress(c.Progress, c.Scenario, start, stopProgress, &sent, &received)
+	stopProgress := startProgress(c.Progress, c.Scenario, start, &sent, &received)
 	paced(ctx, c.Duration, c.Rate, len(devs), func(i int) {
 		frame, err := stampFrame(f.schema, time.Now())
 		if err != nil {
@@ -56,7 +55,7 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	})
 	loadTime := time.Since(start)
 	drain(ctx, &received, expected.Load())
-	close(stopProgress)
+	stopProgress()
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err
 	}

@@ -15,11 +15,10 @@ func runIdle(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	metricsURL := t.httpURL + "/metrics"
 	var sent, connected atomic.Int64
 	start := time.Now()
-	stop := make(chan struct{})
-	go progress(c.Progress, "idle connecting", start, stop, &sent, &connected)
+	stop := startProgress(c.Progress, "idle connecting", start, &sent, &connected)
 	devs, err := connectDevices(ctx, c, t, pool, f, deviceOpts{subscribe: true})
 	if err != nil {
-		close(stop)
+		stop()
 		return err
 	}
 	defer closeDevices(devs)
@@ -27,11 +26,11 @@ func runIdle(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	settle(ctx)
 	mid, err := scrapeMetrics(ctx, metricsURL)
 	if err != nil {
-		close(stop)
+		stop()
 		return err
 	}
 	ss, err := openSessions(ctx, c, t, pool, f)
-	close(stop)
+	stop()
 	if err != nil {
 		return err
 	}
@@ -53,13 +52,12 @@ func runIdle(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	hold := time.Now()
 	var held atomic.Int64
 	held.Store(connected.Load())
-	stopHold := make(chan struct{})
-	go progress(c.Progress, "idle holding", hold, stopHold, &held, &held)
+	stopHold := startProgress(c.Progress, "idle holding", hold, &held, &held)
 	select {
 	case <-ctx.Done():
 	case <-time.After(c.Duration):
 	}
-	close(stopHold)
+	stopHold()
 	if r.ServerAfter, err = scrapeMetrics(ctx, metricsURL); err != nil {
 		return err
 	}

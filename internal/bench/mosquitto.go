@@ -62,7 +62,7 @@ func startMosquitto(ctx context.Context) (addr string, pid int, stop func(), err
 		return "", 0, nil, err
 	}
 	conf := filepath.Join(dir, "mosquitto.conf")
-	text := "listener " + strconv.Itoa(port) + " 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nmax_queued_messages 1000\nlog_dest stderr\nlog_type error\n"
+	text := "listener " + strconv.Itoa(port) + " 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nmax_queued_messages 1000\nset_tcp_nodelay true\nlog_dest stderr\nlog_type error\n"
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		os.RemoveAll(dir)
 		return "", 0, nil, err
@@ -189,8 +189,7 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 		topics[i] = "bench/" + strconv.Itoa(i)
 	}
 	start = time.Now()
-	stopProgress := make(chan struct{})
-	go progress(c.Progress, "mosquitto fanin", start, stopProgress, &sent, &received)
+	stopProgress := startProgress(c.Progress, "mosquitto fanin", start, &sent, &received)
 	paced(ctx, c.Duration, c.Rate, n, func(i int) {
 		var p [8]byte
 		binary.BigEndian.PutUint64(p[:], uint64(time.Now().UnixNano()))
@@ -200,7 +199,7 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 	})
 	loadTime := time.Since(start)
 	drain(ctx, &received, expected.Load())
-	close(stopProgress)
+	stopProgress()
 	if rss, err = procRSS(pid); err != nil {
 		return nil, err
 	}

@@ -23,8 +23,7 @@ func runQoS1(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	var sent, received, errs atomic.Int64
 	start := time.Now()
 	deadline := start.Add(c.Duration)
-	stop := make(chan struct{})
-	go progress(c.Progress, "qos1", start, stop, &sent, &received)
+	stop := startProgress(c.Progress, "qos1", start, &sent, &received)
 	var interval time.Duration
 	if c.Rate > 0 {
 		interval = time.Duration(float64(len(devs)) / c.Rate * float64(time.Second))
@@ -59,7 +58,7 @@ func runQoS1(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 		}()
 	}
 	wg.Wait()
-	close(stop)
+	stop()
 	loadTime := time.Since(start)
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err

@@ -21,8 +21,7 @@ func runStorm(ctx context.Context, c *Config, t *target, pool *addrPool, f *flee
 	devs := make([]*device, len(f.devices))
 	defer func() { closeDevices(devs) }()
 	start := time.Now()
-	stop := make(chan struct{})
-	go progress(c.Progress, "storm", start, stop, &sent, &received)
+	stop := startProgress(c.Progress, "storm", start, &sent, &received)
 	_ = parallelN(ctx, len(devs), c.Concurrency, func(ctx context.Context, i int) error {
 		rec := <-recs
 		defer func() { recs <- rec }()
@@ -39,7 +38,7 @@ func runStorm(ctx context.Context, c *Config, t *target, pool *addrPool, f *flee
 		return nil
 	})
 	elapsed := time.Since(start)
-	close(stop)
+	stop()
 	var err error
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err
