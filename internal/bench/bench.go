@@ -36,6 +36,10 @@ type Config struct {
 	MQTTAddr   string
 	AdminToken string
 
+	// ReceiverLatency is how long the push scenario's partner takes to
+	// answer each push.
+	ReceiverLatency time.Duration
+
 	// Compare runs the same MQTT load through another broker: "mosquitto".
 	Compare string
 
@@ -80,7 +84,7 @@ type Result struct {
 }
 
 // Scenarios, in the order the docs list them.
-var Scenarios = []string{"idle", "fanin", "fanout", "control", "storm", "qos1"}
+var Scenarios = []string{"idle", "fanin", "fanout", "control", "storm", "qos1", "push"}
 
 // Run runs one scenario against a server it starts or is given.
 func Run(ctx context.Context, c Config) (*Result, error) {
@@ -122,7 +126,7 @@ func (c *Config) check() error {
 		return errors.New("--rate must not be negative")
 	case c.Scenario == "fanout" && c.Devices > 1000:
 		return errors.New("fanout binds every device to every app, and a session holds at most 1000 subscriptions: use --devices ≤ 1000")
-	case (c.Scenario == "fanin" || c.Scenario == "fanout") && c.Rate == 0:
+	case (c.Scenario == "fanin" || c.Scenario == "fanout" || c.Scenario == "push") && c.Rate == 0:
 		return fmt.Errorf("%s needs --rate > 0 (QoS 0 reports have no ack to pace them)", c.Scenario)
 	case (c.Scenario == "fanin" || c.Scenario == "fanout" || c.Scenario == "control") && c.Apps < 1:
 		return fmt.Errorf("%s needs --apps ≥ 1", c.Scenario)
@@ -144,7 +148,7 @@ func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
 	pool := newAddrPool(c.PerAddr)
 	r := &Result{Scenario: c.Scenario, Broker: "switchboard", Devices: c.Devices, Apps: c.Apps, Rate: c.Rate}
 	start := time.Now()
-	f, err := createFleet(ctx, t, pool, c.Devices, c.Apps, c.Scenario == "fanout")
+	f, err := createFleet(ctx, t, pool, c.Devices, c.Apps, c.Scenario == "fanout", c.Scenario == "push")
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +170,8 @@ func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
 		err = runStorm(ctx, c, t, pool, f, r)
 	case "qos1":
 		err = runQoS1(ctx, c, t, pool, f, r)
+	case "push":
+		err = runPush(ctx, c, t, pool, f, r)
 	}
 	if err != nil {
 		return nil, err

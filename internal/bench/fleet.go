@@ -28,6 +28,9 @@ type fleet struct {
 	// subscribers[d] is how many users device d is bound to: how many
 	// s2c_noti one report of it makes.
 	subscribers []int
+	// pushAccount is the username of the user every device is bound to,
+	// whose consent the push scenario's partner holds ("" otherwise).
+	pushAccount string
 }
 
 type devCreds struct{ did, passcode string }
@@ -41,7 +44,7 @@ const setupConcurrency = 32
 // (anonymous sign-in, POST /app/users) and the bindings (POST
 // /app/bindings): all to all when allToAll, else device i%n to user i%m
 // for i up to max(n, m).
-func createFleet(ctx context.Context, t *target, pool *addrPool, n, m int, allToAll bool) (*fleet, error) {
+func createFleet(ctx context.Context, t *target, pool *addrPool, n, m int, allToAll, pushAccount bool) (*fleet, error) {
 	admin := adminclient.New(t.httpURL, t.adminToken)
 	schema, err := benchSchema()
 	if err != nil {
@@ -86,6 +89,11 @@ func createFleet(ctx context.Context, t *target, pool *addrPool, n, m int, allTo
 	})
 	if err != nil {
 		return nil, err
+	}
+	if pushAccount {
+		if err := f.createPushAccount(ctx, pool.httpClient(setupSlotBase), t.httpURL, runID); err != nil {
+			return nil, err
+		}
 	}
 	if n == 0 || m == 0 {
 		return f, nil
@@ -234,4 +242,29 @@ feed:
 	close(next)
 	wg.Wait()
 	return context.Cause(ctx)
+}
+
+// createPushAccount signs up a user with a password (partners get consent
+// of real accounts by username) and binds every device to it.
+func (f *fleet) createPushAccount(ctx context.Context, hc *http.Client, base, runID string) error {
+	name := "bench-" + runID
+	body, _ := json.Marshal(map[string]string{"username": name, "password": "bench-" + runID + "-pw"})
+	var out struct {
+		UID   string `json:"uid"`
+		Token string `json:"token"`
+	}
+	if _, err := appCall(ctx, hc, http.MethodPost, base+"/app/users", f.appID, "", body, &out); err != nil {
+		return fmt.Errorf("sign up the push account: %w", err)
+	}
+	all := make([]int, len(f.devices))
+	for i := range all {
+		all[i] = i
+	}
+	for start := 0; start < len(all); start += maxBindPerRequest {
+		if err := bind(ctx, hc, base, f.appID, out.Token, f.devices, all[start:min(start+maxBindPerRequest, len(all))]); err != nil {
+			return fmt.Errorf("bind the push account: %w", err)
+		}
+	}
+	f.pushAccount = name
+	return nil
 }

@@ -45,7 +45,7 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	start := time.Now()
 	stopProgress := startProgress(c.Progress, c.Scenario, start, &sent, &received)
 	paced(ctx, c.Duration, c.Rate, len(devs), func(i int) {
-		frame, err := stampFrame(f.schema, time.Now())
+		frame, err := stampFrame(f.schema, time.Now(), -1)
 		if err != nil {
 			errs.Add(1)
 			return

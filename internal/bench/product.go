@@ -33,13 +33,19 @@ func benchSchema() (*datapoint.Schema, error) {
 	return datapoint.Compile(def)
 }
 
-// stampFrame is a 0x0091 report of Stamp = t.
-func stampFrame(s *datapoint.Schema, t time.Time) ([]byte, error) {
+// stampFrame is a 0x0091 report of Stamp = t, and of Speed = speed
+// unless speed is negative.
+func stampFrame(s *datapoint.Schema, t time.Time, speed int) ([]byte, error) {
 	m := s.NewMessage(datapoint.ActionVarReport)
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(t.UnixNano()))
 	if err := s.Set(m, "Stamp", v[:]); err != nil {
 		return nil, err
+	}
+	if speed >= 0 {
+		if err := s.Set(m, "Speed", speed); err != nil {
+			return nil, err
+		}
 	}
 	payload, err := s.Append(nil, m)
 	if err != nil {

@@ -41,7 +41,7 @@ func runQoS1(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 					next = next.Add(interval)
 				}
 				at := time.Now()
-				frame, err := stampFrame(f.schema, at)
+				frame, err := stampFrame(f.schema, at, -1)
 				if err != nil {
 					errs.Add(1)
 					return
