@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -94,5 +93,30 @@ func (s *session) ping(ctx context.Context) error {
 
 func (s *session) close() { s.conn.CloseNow() }
 
-// errClosed tells a reader that ended because the bench closed it.
-var errClosed = errors.New("closed")
+// heartbeatEvery keeps sessions inside the heartbeat_interval of 180 s
+// they log in with (the server closes a session silent for twice that).
+const heartbeatEvery = 60 * time.Second
+
+// startHeartbeat pings every session each heartbeatEvery until stop.
+func startHeartbeat(ss []*session) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(heartbeatEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				for _, s := range ss {
+					wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+					_ = s.ping(wctx) // a failed session shows up in its reader
+					wcancel()
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}

@@ -146,7 +146,10 @@ func (c *Config) check() error {
 
 func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
 	pool := newAddrPool(c.PerAddr)
-	r := &Result{Scenario: c.Scenario, Broker: "switchboard", Devices: c.Devices, Apps: c.Apps, Rate: c.Rate}
+	r := &Result{Scenario: c.Scenario, Broker: "switchboard", Devices: c.Devices, Apps: c.Apps}
+	if c.Scenario != "idle" && c.Scenario != "storm" {
+		r.Rate = c.Rate
+	}
 	start := time.Now()
 	f, err := createFleet(ctx, t, pool, c.Devices, c.Apps, c.Scenario == "fanout", c.Scenario == "push")
 	if err != nil {

@@ -31,6 +31,7 @@ func runControl(ctx context.Context, c *Config, t *target, pool *addrPool, f *fl
 		return err
 	}
 	defer closeSessions(ss)
+	defer startHeartbeat(ss)()
 	var lat latencies
 	var sent, received, errs atomic.Int64
 	start := time.Now()

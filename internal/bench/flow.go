@@ -26,6 +26,7 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	if err != nil {
 		return err
 	}
+	defer startHeartbeat(ss)()
 	var lat latencies
 	var sent, expected, received, errs atomic.Int64
 	rctx, stopReaders := context.WithCancel(ctx)

@@ -35,6 +35,7 @@ func runIdle(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 		return err
 	}
 	defer closeSessions(ss)
+	defer startHeartbeat(ss)()
 	connected.Add(int64(len(ss)))
 	connectTime := time.Since(start)
 	settle(ctx)

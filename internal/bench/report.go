@@ -34,8 +34,12 @@ func (r *Result) writeText(w io.Writer, indent string) {
 		fmt.Fprintf(w, "%s  latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (%d samples; %s)\n", indent,
 			r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.Max, r.Latency.Count, r.LatencyWhat)
 	}
-	fmt.Fprintf(w, "%s  server    RSS %.1f MB → %.1f MB, goroutines %.0f → %.0f\n", indent,
-		r.ServerBefore.RSSBytes/1e6, r.ServerAfter.RSSBytes/1e6, r.ServerBefore.Goroutines, r.ServerAfter.Goroutines)
+	if r.Broker == "switchboard" {
+		fmt.Fprintf(w, "%s  server    RSS %.1f MB → %.1f MB, goroutines %.0f → %.0f\n", indent,
+			r.ServerBefore.RSSBytes/1e6, r.ServerAfter.RSSBytes/1e6, r.ServerBefore.Goroutines, r.ServerAfter.Goroutines)
+	} else {
+		fmt.Fprintf(w, "%s  server    RSS %.1f MB → %.1f MB\n", indent, r.ServerBefore.RSSBytes/1e6, r.ServerAfter.RSSBytes/1e6)
+	}
 	if r.RSSPerDevice != 0 || r.RSSPerApp != 0 {
 		fmt.Fprintf(w, "%s  per idle connection: %.1f KB a device, %.1f KB an app\n", indent, r.RSSPerDevice/1e3, r.RSSPerApp/1e3)
 	}
