@@ -56,7 +56,7 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 		expected.Add(int64(f.subscribers[i]))
 	})
 	loadTime := time.Since(start)
-	drain(ctx, &received, expected.Load())
+	drain(ctx, &received, expected.Load(), maxDrain)
 	// Deliveries still arriving after the load stopped count, over the
 	// time they took: an overloaded server is not credited with a backlog
 	// it delivered late.
@@ -81,6 +81,9 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	}
 	return nil
 }
+
+// maxDrain bounds the wait for deliveries after the load stopped.
+const maxDrain = 30 * time.Second
 
 // paced calls send(i) for i round-robin over n clients, rate times a
 // second in total, for d. Sends are spread over a few goroutines that
@@ -127,10 +130,11 @@ func paced(ctx context.Context, d time.Duration, rate float64, n int, send func(
 }
 
 // drain waits for what is still in flight: until received reaches want,
-// or nothing arrived for a second.
-func drain(ctx context.Context, received *atomic.Int64, want int64) {
+// nothing arrived for a second, or maxWait passed (a backlog that drains
+// slowly is left behind and shows as received < expected).
+func drain(ctx context.Context, received *atomic.Int64, want int64, maxWait time.Duration) {
 	last, lastAt := received.Load(), time.Now()
-	for ctx.Err() == nil {
+	for deadline := time.Now().Add(maxWait); ctx.Err() == nil && time.Now().Before(deadline); {
 		n := received.Load()
 		if n >= want {
 			return

@@ -198,7 +198,7 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 		expected.Add(int64(subscribers[i]))
 	})
 	loadTime := time.Since(start)
-	drain(ctx, &received, expected.Load())
+	drain(ctx, &received, expected.Load(), maxDrain)
 	// Deliveries still arriving after the load stopped count, over the
 	// time they took: an overloaded server is not credited with a backlog
 	// it delivered late.

@@ -85,7 +85,7 @@ func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 		sent.Add(1)
 	})
 	loadTime := time.Since(start)
-	drain(ctx, &received, sent.Load())
+	drain(ctx, &received, sent.Load(), pushDrain)
 	deliverTime := time.Since(start)
 	stop()
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
@@ -108,6 +108,11 @@ func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	}
 	return nil
 }
+
+// pushDrain bounds the wait for the backlog after the load: a slow
+// partner's backlog can take minutes, and the partner's pending count (in
+// the notes) says how much was left.
+const pushDrain = 10 * time.Second
 
 // partnerLogin is the consent of a real account: getAuthCode, the code
 // read from the admin API (the operator's relay), getToken.
