@@ -151,7 +151,7 @@ func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
 		r.Rate = c.Rate
 	}
 	start := time.Now()
-	f, err := createFleet(ctx, t, pool, c.Devices, c.Apps, c.Scenario == "fanout", c.Scenario == "push")
+	f, err := createFleet(ctx, c.Progress, t, pool, c.Devices, c.Apps, c.Scenario == "fanout", c.Scenario == "push")
 	if err != nil {
 		return nil, err
 	}
@@ -193,11 +193,18 @@ func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
 // connectDevices connects every device, c.Concurrency at a time.
 func connectDevices(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet, o deviceOpts) ([]*device, error) {
 	devs := make([]*device, len(f.devices))
+	var started, done atomic.Int64
+	stop := startProgress(c.Progress, "connecting devices", time.Now(), &started, &done)
 	err := parallelN(ctx, len(devs), c.Concurrency, func(ctx context.Context, i int) error {
+		started.Add(1)
 		d, err := connectDevice(ctx, t, pool, f.productKey, i, f.devices[i], o)
 		devs[i] = d
+		if err == nil {
+			done.Add(1)
+		}
 		return err
 	})
+	stop()
 	if err != nil {
 		closeDevices(devs)
 		return nil, err
@@ -219,11 +226,18 @@ func closeDevices(devs []*device) {
 // openSessions logs every app in, c.Concurrency at a time.
 func openSessions(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet) ([]*session, error) {
 	ss := make([]*session, len(f.users))
+	var started, done atomic.Int64
+	stop := startProgress(c.Progress, "logging in apps", time.Now(), &started, &done)
 	err := parallelN(ctx, len(ss), c.Concurrency, func(ctx context.Context, i int) error {
+		started.Add(1)
 		s, err := openSession(ctx, t, pool, f.appID, i, f.users[i], len(f.bound[i]))
 		ss[i] = s
+		if err == nil {
+			done.Add(1)
+		}
 		return err
 	})
+	stop()
 	if err != nil {
 		closeSessions(ss)
 		return nil, err

@@ -44,7 +44,7 @@ const setupConcurrency = 32
 // (anonymous sign-in, POST /app/users) and the bindings (POST
 // /app/bindings): all to all when allToAll, else device i%n to user i%m
 // for i up to max(n, m).
-func createFleet(ctx context.Context, t *target, pool *addrPool, n, m int, allToAll, pushAccount bool) (*fleet, error) {
+func createFleet(ctx context.Context, progress io.Writer, t *target, pool *addrPool, n, m int, allToAll, pushAccount bool) (*fleet, error) {
 	admin := adminclient.New(t.httpURL, t.adminToken)
 	schema, err := benchSchema()
 	if err != nil {
@@ -64,6 +64,7 @@ func createFleet(ctx context.Context, t *target, pool *addrPool, n, m int, allTo
 
 	// The MACs start from the nanosecond clock so a second run against the
 	// same server makes new devices instead of finding the old ones.
+	fmt.Fprintf(progress, "bench: registering %d devices\n", n)
 	macBase := uint64(time.Now().UnixNano()) & 0x00FFFFFFFFFF
 	err = parallel(ctx, n, func(ctx context.Context, i int) error {
 		mac := fmt.Sprintf("02%010x", (macBase+uint64(i))&0xFFFFFFFFFF)
@@ -79,6 +80,7 @@ func createFleet(ctx context.Context, t *target, pool *addrPool, n, m int, allTo
 		return nil, err
 	}
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
+	fmt.Fprintf(progress, "bench: signing in %d users\n", m)
 	err = parallel(ctx, m, func(ctx context.Context, i int) error {
 		u, err := signIn(ctx, pool.httpClient(pool.index(setupSlotBase, i)), t.httpURL, app.AppID, "bench-"+runID+"-"+strconv.Itoa(i))
 		if err != nil {
@@ -114,6 +116,7 @@ func createFleet(ctx context.Context, t *target, pool *addrPool, n, m int, allTo
 			f.subscribers[d]++
 		}
 	}
+	fmt.Fprintf(progress, "bench: binding devices\n")
 	err = parallel(ctx, m, func(ctx context.Context, u int) error {
 		hc := pool.httpClient(pool.index(setupSlotBase, u))
 		for start := 0; start < len(f.bound[u]); start += maxBindPerRequest {

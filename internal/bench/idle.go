@@ -13,12 +13,10 @@ import (
 // garbage-collection headroom: they are what a deployment pays.
 func runIdle(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet, r *Result) error {
 	metricsURL := t.httpURL + "/metrics"
-	var sent, connected atomic.Int64
+	var connected atomic.Int64
 	start := time.Now()
-	stop := startProgress(c.Progress, "idle connecting", start, &sent, &connected)
 	devs, err := connectDevices(ctx, c, t, pool, f, deviceOpts{subscribe: true})
 	if err != nil {
-		stop()
 		return err
 	}
 	defer closeDevices(devs)
@@ -26,11 +24,9 @@ func runIdle(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	settle(ctx)
 	mid, err := scrapeMetrics(ctx, metricsURL)
 	if err != nil {
-		stop()
 		return err
 	}
 	ss, err := openSessions(ctx, c, t, pool, f)
-	stop()
 	if err != nil {
 		return err
 	}
