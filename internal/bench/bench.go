@@ -80,6 +80,9 @@ type Result struct {
 	Comparison *Result  `json:"comparison,omitempty"`
 	Ratio      *float64 `json:"ratio,omitempty"`
 
+	// Series is the run second by second (the load phase).
+	Series []Point `json:"series,omitempty"`
+
 	Notes []string `json:"notes,omitempty"`
 }
 
@@ -253,29 +256,45 @@ func closeSessions(ss []*session) {
 	}
 }
 
-// startProgress prints one line a second: the counters' totals and their
-// rates over the last second. The returned func stops it and returns once
-// it printed its last line.
-func startProgress(w io.Writer, label string, start time.Time, sent, recv *atomic.Int64) (stop func()) {
-	ch := make(chan struct{})
-	done := make(chan struct{})
-	go func() { defer close(done); progress(w, label, start, ch, sent, recv) }()
-	var once sync.Once
-	return func() { once.Do(func() { close(ch); <-done }) }
+// Point is one second of a run: the rates over that second and, where the
+// scenario times something, the latency percentiles of that second.
+type Point struct {
+	T        float64 `json:"t_s"`
+	Sent     int64   `json:"sent_per_s"`
+	Received int64   `json:"received_per_s"`
+	P50      float64 `json:"p50_ms,omitempty"`
+	P99      float64 `json:"p99_ms,omitempty"`
 }
 
-func progress(w io.Writer, label string, start time.Time, stop <-chan struct{}, sent, recv *atomic.Int64) {
+// startProgress prints one line a second: the counters' totals and their
+// rates over the last second. The returned func stops it, once it printed
+// its last line, and returns one Point per line.
+func startProgress(w io.Writer, label string, start time.Time, sent, recv *atomic.Int64) (stop func() []Point) {
+	ch := make(chan struct{})
+	done := make(chan struct{})
+	var points []Point
+	go func() { defer close(done); points = progress(w, label, start, ch, sent, recv) }()
+	var once sync.Once
+	return func() []Point {
+		once.Do(func() { close(ch); <-done })
+		return points
+	}
+}
+
+func progress(w io.Writer, label string, start time.Time, stop <-chan struct{}, sent, recv *atomic.Int64) []Point {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var lastS, lastR int64
+	var points []Point
 	for {
 		select {
 		case <-stop:
-			return
+			return points
 		case now := <-tick.C:
 			s, r := sent.Load(), recv.Load()
-			fmt.Fprintf(w, "bench: %s %5.1fs sent %d (%d/s) received %d (%d/s)\n",
-				label, now.Sub(start).Seconds(), s, s-lastS, r, r-lastR)
+			t := now.Sub(start).Seconds()
+			fmt.Fprintf(w, "bench: %s %5.1fs sent %d (%d/s) received %d (%d/s)\n", label, t, s, s-lastS, r, r-lastR)
+			points = append(points, Point{T: t, Sent: s - lastS, Received: r - lastR})
 			lastS, lastR = s, r
 		}
 	}

@@ -36,6 +36,7 @@ func runControl(ctx context.Context, c *Config, t *target, pool *addrPool, f *fl
 	var sent, received, errs atomic.Int64
 	start := time.Now()
 	deadline := start.Add(c.Duration)
+	lat.begin(start)
 	stop := startProgress(c.Progress, "control", start, &sent, &received)
 	var interval time.Duration
 	if c.Rate > 0 {
@@ -69,7 +70,7 @@ func runControl(ctx context.Context, c *Config, t *target, pool *addrPool, f *fl
 		}()
 	}
 	wg.Wait()
-	stop()
+	series := stop()
 	loadTime := time.Since(start)
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err
@@ -80,6 +81,7 @@ func runControl(ctx context.Context, c *Config, t *target, pool *addrPool, f *fl
 	r.SentPerSec = float64(r.Sent) / loadTime.Seconds()
 	r.RecvPerSec = float64(r.Received) / loadTime.Seconds()
 	r.Latency = lat.summary()
+	r.Series = lat.series(series)
 	r.LatencyWhat = "c2s_write with req_sn to s2c_ack (through the device's 0x0094)"
 	if r.Received == 0 {
 		return errors.New("no write was acknowledged")

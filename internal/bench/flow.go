@@ -43,6 +43,7 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	defer func() { stopReaders(); closeSessions(ss); readers.Wait() }()
 
 	start := time.Now()
+	lat.begin(start)
 	stopProgress := startProgress(c.Progress, c.Scenario, start, &sent, &received)
 	paced(ctx, c.Duration, c.Rate, len(devs), func(i int) {
 		frame, err := stampFrame(f.schema, time.Now(), -1)
@@ -60,7 +61,7 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	// time they took: an overloaded server is not credited with a backlog
 	// it delivered late.
 	deliverTime := time.Since(start)
-	stopProgress()
+	series := stopProgress()
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err
 	}
@@ -71,6 +72,7 @@ func runFlow(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	r.SentPerSec = float64(r.Sent) / loadTime.Seconds()
 	r.RecvPerSec = float64(r.Received) / deliverTime.Seconds()
 	r.Latency = lat.summary()
+	r.Series = lat.series(series)
 	r.LatencyWhat = "device publish to app s2c_noti"
 	if r.Errors > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d app sessions ended during the run (the server drops a session whose send queue is full: the load is past saturation)", r.Errors))

@@ -3,6 +3,7 @@ package bench
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,8 +14,10 @@ const maxSamples = 1 << 21
 // recorder collects latency samples of one goroutine (no locking on the
 // hot path); merge joins them at the end.
 type recorder struct {
+	parent  *latencies
 	samples []int64
-	skip    int // keep 1 of every skip+1 once full
+	secs    []int32 // the second of the run each sample was taken in
+	skip    int     // keep 1 of every skip+1 once full
 	n       int
 }
 
@@ -27,13 +30,18 @@ func (r *recorder) add(d time.Duration) {
 		// Thin out: keep every other sample and halve the rate from now on.
 		k := 0
 		for i := 0; i < len(r.samples); i += 2 {
-			r.samples[k] = r.samples[i]
+			r.samples[k], r.secs[k] = r.samples[i], r.secs[i]
 			k++
 		}
-		r.samples = r.samples[:k]
+		r.samples, r.secs = r.samples[:k], r.secs[:k]
 		r.skip = 2*r.skip + 1
 	}
+	var sec int32
+	if r.parent != nil {
+		sec = int32(max(time.Now().UnixNano()-r.parent.start.Load(), 0) / int64(time.Second))
+	}
 	r.samples = append(r.samples, int64(d))
+	r.secs = append(r.secs, sec)
 }
 
 // Latency is a distribution in milliseconds.
@@ -47,12 +55,16 @@ type Latency struct {
 
 // latencies collects recorders from many goroutines.
 type latencies struct {
-	mu   sync.Mutex
-	recs []*recorder
+	mu    sync.Mutex
+	recs  []*recorder
+	start atomic.Int64 // Unix ns the per-second series counts from
 }
 
+// begin sets the start of the per-second series (the load's start).
+func (l *latencies) begin(t time.Time) { l.start.Store(t.UnixNano()) }
+
 func (l *latencies) newRecorder() *recorder {
-	r := &recorder{}
+	r := &recorder{parent: l}
 	l.mu.Lock()
 	l.recs = append(l.recs, r)
 	l.mu.Unlock()
@@ -68,6 +80,26 @@ func (l *latencies) summary() Latency {
 		all = append(all, r.samples...)
 	}
 	return summarize(all)
+}
+
+// series adds each second's p50 and p99 to the progress points.
+func (l *latencies) series(points []Point) []Point {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	bySec := map[int32][]int64{}
+	for _, r := range l.recs {
+		for i, d := range r.samples {
+			bySec[r.secs[i]] = append(bySec[r.secs[i]], d)
+		}
+	}
+	for i := range points {
+		// Point i covers the second ending at points[i].T.
+		if ds := bySec[int32(i)]; len(ds) > 0 {
+			s := summarize(ds)
+			points[i].P50, points[i].P99 = s.P50, s.P99
+		}
+	}
+	return points
 }
 
 func summarize(all []int64) Latency {

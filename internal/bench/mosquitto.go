@@ -189,6 +189,7 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 		topics[i] = "bench/" + strconv.Itoa(i)
 	}
 	start = time.Now()
+	lat.begin(start)
 	stopProgress := startProgress(c.Progress, "mosquitto fanin", start, &sent, &received)
 	paced(ctx, c.Duration, c.Rate, n, func(i int) {
 		var p [8]byte
@@ -203,7 +204,7 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 	// time they took: an overloaded server is not credited with a backlog
 	// it delivered late.
 	deliverTime := time.Since(start)
-	stopProgress()
+	series := stopProgress()
 	if rss, err = procRSS(pid); err != nil {
 		return nil, err
 	}
@@ -217,6 +218,7 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 	r.SentPerSec = float64(r.Sent) / loadTime.Seconds()
 	r.RecvPerSec = float64(r.Received) / deliverTime.Seconds()
 	r.Latency = lat.summary()
+	r.Series = lat.series(series)
 	r.LatencyWhat = "publisher PUBLISH to subscriber delivery (MQTT → MQTT)"
 	return r, nil
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -29,7 +28,8 @@ import (
 // getToken), bound to every device.
 func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet, r *Result) error {
 	var sent, received, items, errs atomic.Int64
-	recv := &pushReceiver{latency: c.ReceiverLatency, received: &received, items: &items}
+	var lat latencies
+	recv := &pushReceiver{latency: c.ReceiverLatency, received: &received, items: &items, lag: lat.newRecorder()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -68,6 +68,7 @@ func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	}
 
 	start := time.Now()
+	lat.begin(start)
 	stop := startProgress(c.Progress, "push", start, &sent, &received)
 	// Speed changes with every report, so every report has a changed
 	// subscribed value to push even where Stamp is not rendered (see
@@ -87,7 +88,7 @@ func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	loadTime := time.Since(start)
 	drain(ctx, &received, sent.Load(), pushDrain)
 	deliverTime := time.Since(start)
-	stop()
+	series := stop()
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err
 	}
@@ -99,7 +100,10 @@ func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	if items.Load() < r.Received*2 {
 		r.Notes = append(r.Notes, fmt.Sprintf("pushes carried %d resource items for %d reports of 2 changed resources each: the binary Stamp is not rendered (server bug, docs/benchmarks.md); lag measured from the message time (ms)", items.Load(), r.Received))
 	}
-	r.Latency = recv.summary()
+	recv.mu.Lock() // handlers may still be finishing
+	r.Latency = lat.summary()
+	r.Series = lat.series(series)
+	recv.mu.Unlock()
 	if h, err := admin.GetPartner(ctx, partner.AppID); err == nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("partner push health at the end: %s, %d pending, %d delivered", h.Push.State, h.Push.Pending, h.Push.Delivered))
 	}
@@ -139,13 +143,7 @@ type pushReceiver struct {
 	bad             atomic.Int64
 
 	mu  sync.Mutex // handlers run concurrently
-	lag recorder
-}
-
-func (p *pushReceiver) summary() Latency {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return summarize(slices.Clone(p.lag.samples))
+	lag *recorder
 }
 
 func (p *pushReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,7 @@ func runQoS1(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	var sent, received, errs atomic.Int64
 	start := time.Now()
 	deadline := start.Add(c.Duration)
+	lat.begin(start)
 	stop := startProgress(c.Progress, "qos1", start, &sent, &received)
 	var interval time.Duration
 	if c.Rate > 0 {
@@ -58,7 +59,7 @@ func runQoS1(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 		}()
 	}
 	wg.Wait()
-	stop()
+	series := stop()
 	loadTime := time.Since(start)
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err
@@ -69,6 +70,7 @@ func runQoS1(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	r.SentPerSec = float64(r.Sent) / loadTime.Seconds()
 	r.RecvPerSec = float64(r.Received) / loadTime.Seconds()
 	r.Latency = lat.summary()
+	r.Series = lat.series(series)
 	r.LatencyWhat = "QoS 1 PUBLISH to PUBACK (after the store commit)"
 	if r.Received == 0 {
 		return errors.New("no QoS 1 report was acknowledged")

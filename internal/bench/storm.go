@@ -21,6 +21,7 @@ func runStorm(ctx context.Context, c *Config, t *target, pool *addrPool, f *flee
 	devs := make([]*device, len(f.devices))
 	defer func() { closeDevices(devs) }()
 	start := time.Now()
+	lat.begin(start)
 	stop := startProgress(c.Progress, "storm", start, &sent, &received)
 	_ = parallelN(ctx, len(devs), c.Concurrency, func(ctx context.Context, i int) error {
 		rec := <-recs
@@ -38,7 +39,7 @@ func runStorm(ctx context.Context, c *Config, t *target, pool *addrPool, f *flee
 		return nil
 	})
 	elapsed := time.Since(start)
-	stop()
+	series := stop()
 	var err error
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err
@@ -49,6 +50,7 @@ func runStorm(ctx context.Context, c *Config, t *target, pool *addrPool, f *flee
 	r.SentPerSec = float64(r.Sent) / elapsed.Seconds()
 	r.RecvPerSec = float64(r.Received) / elapsed.Seconds()
 	r.Latency = lat.summary()
+	r.Series = lat.series(series)
 	r.LatencyWhat = "TCP connect + MQTT CONNECT to CONNACK"
 	r.Notes = append(r.Notes, "storm ignores --duration: it lasts as long as connecting every device takes")
 	if r.Received == 0 {

@@ -32,6 +32,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.Compare, "compare", "", "mosquitto: run the same fanin MQTT load through Mosquitto too and print the ratio")
 	fs.DurationVar(&c.ReceiverLatency, "receiver-latency", 0, "push: how long the partner's receiver takes to answer each push")
 	serveArgs := fs.String("serve-args", "", "extra flags for the spawned `serve`, space-separated")
+	chart := fs.String("chart", "", "also draw the per-second rates and latencies as a PNG to this file")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	if err := parse(fs, args); err != nil {
@@ -57,6 +58,12 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard bench:", err)
 		return 1
 	}
+	if *chart != "" {
+		if err := writeChart(r, *chart); err != nil {
+			fmt.Fprintln(stderr, "switchboard bench: --chart:", err)
+			return 1
+		}
+	}
 	if *asJSON {
 		if err := r.WriteJSON(stdout); err != nil {
 			fmt.Fprintln(stderr, "switchboard bench:", err)
@@ -66,4 +73,16 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	r.WriteText(stdout)
 	return 0
+}
+
+func writeChart(r *bench.Result, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := r.WriteChart(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

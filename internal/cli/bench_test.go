@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,8 +16,9 @@ import (
 // latency percentiles, the server's RSS and goroutines), never how fast.
 func TestBenchSmoke(t *testing.T) {
 	var stdout, stderr bytes.Buffer
+	chart := filepath.Join(t.TempDir(), "fanin.png")
 	code := Main([]string{"bench", "--scenario", "fanin", "--devices", "20", "--apps", "20",
-		"--duration", "2s", "--rate", "500", "--spawn", "inproc", "--json"}, &stdout, &stderr)
+		"--duration", "2s", "--rate", "500", "--spawn", "inproc", "--json", "--chart", chart}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
 	}
@@ -32,6 +36,9 @@ func TestBenchSmoke(t *testing.T) {
 			P99   float64 `json:"p99_ms"`
 			Max   float64 `json:"max_ms"`
 		} `json:"latency"`
+		Series []struct {
+			Received float64 `json:"received_per_s"`
+		} `json:"series"`
 		ServerAfter struct {
 			RSS        float64 `json:"rss_bytes"`
 			Goroutines float64 `json:"goroutines"`
@@ -52,6 +59,18 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	if r.ServerAfter.RSS <= 0 || r.ServerAfter.Goroutines <= 0 {
 		t.Errorf("server stats %+v", r.ServerAfter)
+	}
+	if len(r.Series) == 0 || r.Series[0].Received <= 0 {
+		t.Errorf("series %+v", r.Series)
+	}
+	f, err := os.Open(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil || img.Bounds().Dx() < 100 || img.Bounds().Dy() < 100 {
+		t.Errorf("chart: %v, %v", err, img)
 	}
 	if !strings.Contains(stderr.String(), "bench: fanin") {
 		t.Errorf("no progress lines on stderr: %q", stderr.String())
