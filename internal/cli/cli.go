@@ -15,6 +15,7 @@ Usage:
   switchboard serve  [flags]           run a node (embedded SQLite + in-process bus)
   switchboard admin  <resource> <verb>  manage products, apps and devices
   switchboard devsim [flags]           simulate Gizwits devices
+  switchboard bench  [flags]           load a server with devices and apps, report throughput and memory
   switchboard version
 
 Every flag can also be set as SWITCHBOARD_<FLAG> (for example
@@ -35,6 +36,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return adminCmd(args[1:], stdout, stderr)
 	case "devsim":
 		return devsimCmd(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "switchboard", Version)
 		return 0
