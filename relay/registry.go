@@ -89,6 +89,9 @@ func (ic *Relay) RegisterWatch(ctx context.Context, uid, did, pkg string, cert C
 	if err != nil {
 		return nil, err
 	}
+	if err := ic.listen(h); err != nil {
+		return nil, err
+	}
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
 	welcome()
@@ -119,6 +122,9 @@ func (ic *Relay) RegisterPhone(ctx context.Context, uid, pkg string, cert Cert, 
 	h := &Handle{ic: ic, uid: uid, pkg: pkg, fp: cert.Fingerprint(), ep: ep, listening: make(map[string]bool),
 		since: time.Now(), grant: grant}
 	if err := ic.save(ctx, h); err != nil {
+		return nil, err
+	}
+	if err := ic.listen(h); err != nil {
 		return nil, err
 	}
 	ic.mu.Lock()
@@ -201,6 +207,7 @@ func (ic *Relay) unregisterLocked(h *Handle, code int, reason string) {
 		return
 	}
 	h.gone = true
+	ic.unlisten(h)
 	if h.expiry != nil {
 		h.expiry.Stop()
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,6 +148,7 @@ type Relay struct {
 	changed  chan struct{} // closed and replaced on every registry change
 	counts   map[pairKey]*pairDelta
 	subs     []bus.Subscription
+	interest bus.SubjectSet // this node's sessions' subjects (listen)
 	stop     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
@@ -187,26 +189,61 @@ func New(o Options) (*Relay, error) {
 	}, nil
 }
 
-// Start follows what ends sessions (access.go: bindings,
-// tokens, device controls) and runs the counter flusher.
+// Start follows what ends sessions (access.go: bindings, tokens, device
+// controls) and runs the counter flusher. It follows them in a subject set
+// holding the subjects of this node's sessions only (listen).
 func (ic *Relay) Start() error {
-	for _, s := range []struct {
-		pattern string
-		h       bus.Handler
-	}{
-		{core.PatternAllUserBindings, ic.onBinding},
-		{core.PatternAllUserAccess, ic.onAccess},
-		{core.PatternAllControl, ic.onControl},
-	} {
-		sub, err := ic.bus.Subscribe(s.pattern, s.h)
-		if err != nil {
-			ic.unsubscribe()
-			return err
-		}
-		ic.subs = append(ic.subs, sub)
+	set, err := ic.bus.SubscribeSet(ic.onSubject)
+	if err != nil {
+		return err
 	}
+	ic.subs = append(ic.subs, set)
+	ic.interest = set
 	go ic.flushLoop()
 	return nil
+}
+
+// onSubject routes one event by its kind, the subject's last token.
+func (ic *Relay) onSubject(subject string, data []byte) {
+	switch subject[strings.LastIndexByte(subject, '.')+1:] {
+	case "binding":
+		ic.onBinding(subject, data)
+	case "access":
+		ic.onAccess(subject, data)
+	case "ctl":
+		ic.onControl(subject, data)
+	}
+}
+
+// subjectsOf names the events that can end h: its user's bindings and
+// access, and for a watch its device's controls.
+func subjectsOf(h *Handle) []string {
+	out := []string{core.SubjectUserBinding(h.uid), core.SubjectUserAccess(h.uid)}
+	if h.watch {
+		out = append(out, core.SubjectControl(h.did))
+	}
+	return out
+}
+
+// listen takes a reference on h's subjects before h is registered, so an
+// event published once it is live reaches this node; unlisten gives them
+// back when h ends.
+func (ic *Relay) listen(h *Handle) error {
+	for i, subject := range subjectsOf(h) {
+		if err := ic.interest.Add(subject); err != nil {
+			for _, done := range subjectsOf(h)[:i] {
+				ic.interest.Remove(done)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (ic *Relay) unlisten(h *Handle) {
+	for _, subject := range subjectsOf(h) {
+		ic.interest.Remove(subject)
+	}
 }
 
 func (ic *Relay) unsubscribe() {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,28 +97,33 @@ func New(o Options) (*Server, error) {
 }
 
 // Start subscribes to the core's device, binding and access events: one
-// subscription per kind for the whole node, dispatched to sessions by the
-// hub's indexes.
+// subject set for the whole node, holding the subjects of the devices and
+// users its sessions watch (hub.go), dispatched to sessions by the hub's
+// indexes.
 func (s *Server) Start() error {
-	for _, sub := range []struct {
-		pattern string
-		h       bus.Handler
-	}{
-		{core.PatternAllData, s.onData},
-		{core.PatternAllStatus, s.onStatus},
-		{core.PatternAllUserBindings, s.onBinding},
-		{core.PatternAllUserAccess, s.onAccess},
-	} {
-		bs, err := s.node.Bus().Subscribe(sub.pattern, sub.h)
-		if err != nil {
-			s.unsubscribe()
-			return err
-		}
-		s.subsMu.Lock()
-		s.subs = append(s.subs, bs)
-		s.subsMu.Unlock()
+	set, err := s.node.Bus().SubscribeSet(s.onSubject)
+	if err != nil {
+		return err
 	}
+	s.subsMu.Lock()
+	s.subs = append(s.subs, set)
+	s.subsMu.Unlock()
+	s.hub.interest = set
 	return nil
+}
+
+// onSubject routes one event by its kind, the subject's last token.
+func (s *Server) onSubject(subject string, data []byte) {
+	switch subject[strings.LastIndexByte(subject, '.')+1:] {
+	case "data":
+		s.onData(subject, data)
+	case "status":
+		s.onStatus(subject, data)
+	case "binding":
+		s.onBinding(subject, data)
+	case "access":
+		s.onAccess(subject, data)
+	}
 }
 
 // Register adds the route to mux.

@@ -1,12 +1,26 @@
 package gizws
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/switchboard-iot/switchboard/bus"
+	"github.com/switchboard-iot/switchboard/core"
+)
 
 // hub indexes the node's sessions so one bus subscription per event kind
 // can reach the sessions concerned: by device (subscriptions), by user
 // (binding changes) and by client id (0x0094 replies, acks). Lock order:
 // a session's mu may be held while taking hub.mu, never the reverse.
+//
+// The indexes also decide what this node hears: every (device, session)
+// pair holds a reference on the device's data and status subjects in the
+// subject set, every (user, session) pair on the user's binding and access
+// subjects, so only the devices and users of this node's sessions reach it.
 type hub struct {
+	// interest is the node's subject set (Server.Start); its calls are made
+	// outside mu, since on NATS they wait for the server.
+	interest bus.SubjectSet
+
 	mu     sync.RWMutex
 	closed bool
 	byDID  map[string]map[*session]struct{}
@@ -56,9 +70,43 @@ func (h *hub) forget(s *session) {
 	}
 }
 
-func (h *hub) watch(did string, s *session) { h.mu.Lock(); add(h.byDID, did, s); h.mu.Unlock() }
+func (h *hub) watch(did string, s *session) {
+	h.mu.Lock()
+	added := add(h.byDID, did, s)
+	h.mu.Unlock()
+	if added {
+		h.listen(core.SubjectData(did), core.SubjectStatus(did))
+	}
+}
 
-func (h *hub) unwatch(did string, s *session) { h.mu.Lock(); remove(h.byDID, did, s); h.mu.Unlock() }
+func (h *hub) unwatch(did string, s *session) {
+	h.mu.Lock()
+	removed := remove(h.byDID, did, s)
+	h.mu.Unlock()
+	if removed {
+		h.unlisten(core.SubjectData(did), core.SubjectStatus(did))
+	}
+}
+
+// listen and unlisten take and give back one reference per subject.
+func (h *hub) listen(subjects ...string) {
+	if h.interest == nil {
+		return
+	}
+	for _, subject := range subjects {
+		// Fails only when the bus is closed, i.e. the node is stopping.
+		_ = h.interest.Add(subject)
+	}
+}
+
+func (h *hub) unlisten(subjects ...string) {
+	if h.interest == nil {
+		return
+	}
+	for _, subject := range subjects {
+		h.interest.Remove(subject)
+	}
+}
 
 // setUser moves s from one user's set to another's ("" for none).
 func (h *hub) setUser(s *session, from, to string) {
@@ -66,12 +114,14 @@ func (h *hub) setUser(s *session, from, to string) {
 		return
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if from != "" {
-		remove(h.byUID, from, s)
+	left := from != "" && remove(h.byUID, from, s)
+	joined := to != "" && add(h.byUID, to, s)
+	h.mu.Unlock()
+	if joined {
+		h.listen(core.SubjectUserBinding(to), core.SubjectUserAccess(to))
 	}
-	if to != "" {
-		add(h.byUID, to, s)
+	if left {
+		h.unlisten(core.SubjectUserBinding(from), core.SubjectUserAccess(from))
 	}
 }
 
@@ -109,20 +159,29 @@ func (h *hub) client(id string) *session {
 	return h.byID[id]
 }
 
-func add(m map[string]map[*session]struct{}, key string, s *session) {
+// add puts s in key's set and reports whether it was not there yet.
+func add(m map[string]map[*session]struct{}, key string, s *session) bool {
 	set := m[key]
 	if set == nil {
 		set = make(map[*session]struct{})
 		m[key] = set
 	}
+	if _, ok := set[s]; ok {
+		return false
+	}
 	set[s] = struct{}{}
+	return true
 }
 
-func remove(m map[string]map[*session]struct{}, key string, s *session) {
-	if set := m[key]; set != nil {
-		delete(set, s)
-		if len(set) == 0 {
-			delete(m, key)
-		}
+// remove takes s out of key's set and reports whether it was there.
+func remove(m map[string]map[*session]struct{}, key string, s *session) bool {
+	set := m[key]
+	if _, ok := set[s]; !ok {
+		return false
 	}
+	delete(set, s)
+	if len(set) == 0 {
+		delete(m, key)
+	}
+	return true
 }
