@@ -212,7 +212,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	if err := s.startInterconnect(mux); err != nil {
 		return nil, err
 	}
-	api, err := admin.New(admin.Options{Node: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.core})
+	api, err := admin.New(admin.Options{Node: s.node, Store: s.store, Partners: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.core})
 	if err != nil {
 		return nil, err
 	}

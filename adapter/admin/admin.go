@@ -20,21 +20,28 @@ const maxBody = 1 << 20
 
 // Options configure the API.
 type Options struct {
-	Node    *core.Node
-	Token   string
-	Logger  *slog.Logger
-	Metrics *metrics.Metrics
-	// Interconnect is the relay whose pairs GET /admin/v1/interconnect/pairs lists.
-	Interconnect *core.Interconnect
+	Node Core
+	// Store answers the list endpoints (products, apps, devices).
+	Store Listings
+	// Partners serves the /admin/v1/partners endpoints.
+	Partners Partners
+	Token    string
+	Logger   *slog.Logger
+	Metrics  *metrics.Metrics
+	// Interconnect is the relay whose pairs GET /admin/v1/interconnect/pairs
+	// lists; nil answers 503 there.
+	Interconnect Relay
 }
 
 // API serves /admin/v1.
 type API struct {
-	node    *core.Node
-	token   []byte
-	log     *slog.Logger
-	metrics metrics.Adapter
-	ic      *core.Interconnect
+	node     Core
+	store    Listings
+	partners Partners
+	token    []byte
+	log      *slog.Logger
+	metrics  metrics.Adapter
+	ic       Relay
 }
 
 // New returns the API; Token must not be empty.
@@ -42,10 +49,14 @@ func New(o Options) (*API, error) {
 	if o.Token == "" {
 		return nil, errors.New("admin: empty token")
 	}
+	if o.Node == nil || o.Store == nil || o.Partners == nil {
+		return nil, errors.New("admin: Node, Store and Partners are required")
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &API{node: o.Node, token: []byte(o.Token), log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin"), ic: o.Interconnect}, nil
+	return &API{node: o.Node, store: o.Store, partners: o.Partners, token: []byte(o.Token),
+		log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin"), ic: o.Interconnect}, nil
 }
 
 // route is one endpoint; every one needs the admin token.

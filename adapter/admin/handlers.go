@@ -29,7 +29,7 @@ func (a *API) createProduct(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.node.Store().ListProducts(r.Context())
+	ps, err := a.store.ListProducts(r.Context())
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -42,10 +42,7 @@ func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getProduct(w http.ResponseWriter, r *http.Request) {
-	p, err := a.node.Store().GetProduct(r.Context(), r.PathValue("key"))
-	if errors.Is(err, store.ErrNotFound) {
-		err = core.ErrProductNotFound
-	}
+	p, err := a.node.Product(r.Context(), r.PathValue("key"))
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -70,7 +67,7 @@ func (a *API) createApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listApps(w http.ResponseWriter, r *http.Request) {
-	as, err := a.node.Store().ListApps(r.Context())
+	as, err := a.store.ListApps(r.Context())
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -83,8 +80,8 @@ func (a *API) listApps(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getApp(w http.ResponseWriter, r *http.Request) {
-	app, err := a.node.Store().GetApp(r.Context(), r.PathValue("appid"))
-	if errors.Is(err, store.ErrNotFound) {
+	app, err := a.node.App(r.Context(), r.PathValue("appid"))
+	if errors.Is(err, core.ErrAppNotFound) {
 		writeError(w, http.StatusNotFound, "app_not_found", "no such app")
 		return
 	}
@@ -129,7 +126,7 @@ func (a *API) listDevices(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_input", "limit must be 1 to 1000 and skip 0 or more")
 		return
 	}
-	ds, err := a.node.Store().ListDevices(r.Context(), store.DeviceFilter{ProductKey: q.Get("product_key"), Limit: limit, Offset: skip})
+	ds, err := a.store.ListDevices(r.Context(), store.DeviceFilter{ProductKey: q.Get("product_key"), Limit: limit, Offset: skip})
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -276,7 +273,7 @@ func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.node.CreatePartner(r.Context(), req.settings())
+	p, err := a.partners.CreatePartner(r.Context(), req.settings())
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -286,7 +283,7 @@ func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.node.Partners(r.Context())
+	ps, err := a.partners.Partners(r.Context())
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -299,7 +296,7 @@ func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getPartner(w http.ResponseWriter, r *http.Request) {
-	p, err := a.node.Partner(r.Context(), r.PathValue("appid"))
+	p, err := a.partners.Partner(r.Context(), r.PathValue("appid"))
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -314,7 +311,7 @@ func (a *API) updatePartner(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.node.UpdatePartner(r.Context(), r.PathValue("appid"), req.settings())
+	p, err := a.partners.UpdatePartner(r.Context(), r.PathValue("appid"), req.settings())
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -345,7 +342,7 @@ func (a *API) setPartnerSuspended(suspended bool) http.HandlerFunc {
 		if suspended && req.Reason == "" {
 			req.Reason = "disabled by an operator"
 		}
-		p, err := a.node.SetPartnerSuspended(r.Context(), r.PathValue("appid"), suspended, req.Reason)
+		p, err := a.partners.SetPartnerSuspended(r.Context(), r.PathValue("appid"), suspended, req.Reason)
 		if err != nil {
 			a.coreError(w, err)
 			return

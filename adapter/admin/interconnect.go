@@ -1,9 +1,22 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"time"
+
+	"github.com/switchboard-iot/switchboard/core"
 )
+
+// Relay is what the operator API uses of the interconnect relay: its pairs
+// and their state. *core.Interconnect satisfies it; it is kept apart so the
+// relay can become a package of its own without touching the rest of this
+// package.
+type Relay interface {
+	Pairs(ctx context.Context) ([]core.ICPairState, error)
+}
+
+var _ Relay = (*core.Interconnect)(nil)
 
 // interconnectPairView is one pair of GET /admin/v1/interconnect/pairs
 // (docs/protocol-interconnect.md, "Admin API"); the web console renders

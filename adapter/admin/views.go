@@ -78,7 +78,7 @@ func (a *API) viewPartner(ctx context.Context, p store.Partner) partnerView {
 		Suspended: p.Suspended, SuspendedReason: p.SuspendedReason, SuspendedAt: optionalTime(p.SuspendedAt),
 		UserAppID: p.UserAppID, CreatedAt: p.CreatedAt,
 	}
-	h, err := a.node.PartnerPushHealth(ctx, p.AppID)
+	h, err := a.partners.PartnerPushHealth(ctx, p.AppID)
 	if err != nil {
 		a.log.Warn("push health", "app_id", p.AppID, "err", err)
 		h.State = core.PushActive
