@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"github.com/switchboard-iot/switchboard/metrics"
 )
 
@@ -192,12 +193,11 @@ func (a *API) coreError(w http.ResponseWriter, err error) {
 	}
 }
 
-// decode reads a JSON body into v, answering 400 on failure.
+// decode reads a JSON body into v (exactly one value, numbers as
+// json.Number), answering 400 invalid_json on failure.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", jsonDetail(err))
+	if err := httpjson.ReadDecode(w, r, maxBody, v); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
 		return false
 	}
 	return true

@@ -3,20 +3,20 @@ package admin
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
 func (a *API) createProduct(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
+	body, err := httpjson.Read(w, r, maxBody)
 	if err != nil {
-		a.log.Info("admin: reading body", "err", err)
-		writeError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
+		a.log.Info("admin: reading body", "err", errors.Unwrap(err))
+		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
 		return
 	}
 	p, schema, err := a.node.CreateProduct(r.Context(), body)
@@ -327,15 +327,15 @@ func (a *API) setPartnerSuspended(suspended bool) http.HandlerFunc {
 		var req struct {
 			Reason string `json:"reason"`
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := httpjson.Read(w, r, maxBody)
 		if err != nil {
-			a.log.Info("admin: reading body", "err", err)
-			writeError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
+			a.log.Info("admin: reading body", "err", errors.Unwrap(err))
+			writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
 			return
 		}
 		if suspended && len(body) > 0 {
-			if err := json.Unmarshal(body, &req); err != nil {
-				writeError(w, http.StatusBadRequest, "invalid_json", jsonDetail(err))
+			if err := httpjson.Decode(body, &req); err != nil {
+				writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
 				return
 			}
 		}
