@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/switchboard-iot/switchboard/adminapi"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"github.com/switchboard-iot/switchboard/metrics"
@@ -142,18 +143,9 @@ func (a *API) auth(next http.HandlerFunc) http.Handler {
 	})
 }
 
-// errorBody is every admin error: {"error":{"code","message"}}.
-type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
+// writeError answers every admin error: {"error":{"code","message"}}.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	var b errorBody
-	b.Error.Code, b.Error.Message = code, msg
-	writeJSON(w, status, b)
+	writeJSON(w, status, adminapi.ErrorBody{Error: adminapi.ErrorDetail{Code: code, Message: msg}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

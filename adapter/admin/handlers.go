@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/switchboard-iot/switchboard/adminapi"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"github.com/switchboard-iot/switchboard/store"
@@ -34,11 +35,11 @@ func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]productView, 0, len(ps))
+	out := adminapi.ProductList{Products: make([]adminapi.Product, 0, len(ps))}
 	for _, p := range ps {
-		out = append(out, viewProduct(p, false))
+		out.Products = append(out.Products, viewProduct(p, false))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getProduct(w http.ResponseWriter, r *http.Request) {
@@ -72,11 +73,11 @@ func (a *API) listApps(w http.ResponseWriter, r *http.Request) {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]appView, 0, len(as))
+	out := adminapi.AppList{Apps: make([]adminapi.App, 0, len(as))}
 	for _, x := range as {
-		out = append(out, viewApp(x))
+		out.Apps = append(out.Apps, viewApp(x))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"apps": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getApp(w http.ResponseWriter, r *http.Request) {
@@ -131,11 +132,11 @@ func (a *API) listDevices(w http.ResponseWriter, r *http.Request) {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]deviceView, 0, len(ds))
+	out := adminapi.DeviceList{Devices: make([]adminapi.Device, 0, len(ds))}
 	for _, d := range ds {
-		out = append(out, viewDevice(d))
+		out.Devices = append(out.Devices, viewDevice(d))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"devices": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func atoiDefault(s string, def int) (int, error) {
@@ -195,7 +196,7 @@ func (a *API) revokeUserTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("user tokens revoked", "uid", r.PathValue("uid"), "tokens", n)
-	writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
+	writeJSON(w, http.StatusOK, adminapi.Revoked{Revoked: n})
 }
 
 // adminClientID is the app client id of operator commands; the device
@@ -256,24 +257,18 @@ func numbersToFloat(m map[string]any) map[string]any {
 	return m
 }
 
-// partnerRequest is the body of POST and PUT /admin/v1/partners[/{appid}].
-type partnerRequest struct {
-	Name      string `json:"name"`
-	PushURL   string `json:"push_url"`
-	PushSign  bool   `json:"push_sign"`
-	UserAppID string `json:"user_app_id"`
-}
-
-func (r partnerRequest) settings() core.PartnerSettings {
+// partnerSettings is the core's form of the body of POST and PUT
+// /admin/v1/partners[/{appid}].
+func partnerSettings(r adminapi.PartnerSettings) core.PartnerSettings {
 	return core.PartnerSettings{Name: r.Name, PushURL: r.PushURL, PushSign: r.PushSign, UserAppID: r.UserAppID}
 }
 
 func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
-	var req partnerRequest
+	var req adminapi.PartnerSettings
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.partners.CreatePartner(r.Context(), req.settings())
+	p, err := a.partners.CreatePartner(r.Context(), partnerSettings(req))
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -288,11 +283,11 @@ func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]partnerView, 0, len(ps))
+	out := adminapi.PartnerList{Partners: make([]adminapi.Partner, 0, len(ps))}
 	for _, p := range ps {
-		out = append(out, a.viewPartner(r.Context(), p))
+		out.Partners = append(out.Partners, a.viewPartner(r.Context(), p))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"partners": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getPartner(w http.ResponseWriter, r *http.Request) {
@@ -307,11 +302,11 @@ func (a *API) getPartner(w http.ResponseWriter, r *http.Request) {
 // updatePartner replaces name, push_url, push_sign and user_app_id (all of
 // them; an absent push_url means no push, an absent push_sign unsigned).
 func (a *API) updatePartner(w http.ResponseWriter, r *http.Request) {
-	var req partnerRequest
+	var req adminapi.PartnerSettings
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.partners.UpdatePartner(r.Context(), r.PathValue("appid"), req.settings())
+	p, err := a.partners.UpdatePartner(r.Context(), r.PathValue("appid"), partnerSettings(req))
 	if err != nil {
 		a.coreError(w, err)
 		return
