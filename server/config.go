@@ -9,15 +9,26 @@ import (
 
 	"github.com/switchboard-iot/switchboard/adapter/aqara"
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
+	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
+	"github.com/switchboard-iot/switchboard/store"
 )
 
 // Config is everything a node needs. Zero values take the defaults of
 // `switchboard serve`.
 type Config struct {
-	// DataDir holds the SQLite database and the generated admin token.
+	// DataDir holds the SQLite database (unless Store is set), the
+	// generated admin token, node id and certificate, and the lock that
+	// keeps a second node off the same dir.
 	DataDir string
+	// Store and Bus replace the defaults, a SQLite database in DataDir and
+	// an in-process bus, so tests and other backends plug in without code
+	// changes. Whoever opened them owns them: the node uses them from Start
+	// to the end of Shutdown and closes neither; the caller closes them
+	// after Shutdown has returned (a node closes only what it opened).
+	Store store.Store
+	Bus   bus.Bus
 	// HTTPAddr and MQTTAddr are listen addresses (":0" picks a free port);
 	// Off turns a plain listener off.
 	HTTPAddr, MQTTAddr string
