@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboard-iot/switchboard/adminapi"
 )
 
 // Client talks to one server.
@@ -38,76 +40,18 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("admin API: %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// Product as the admin API shows it.
-type Product struct {
-	ProductKey    string          `json:"product_key"`
-	ProductSecret string          `json:"product_secret"`
-	Name          string          `json:"name"`
-	CreatedAt     time.Time       `json:"created_at"`
-	Schema        json.RawMessage `json:"schema,omitempty"`
-}
-
-// App as the admin API shows it.
-type App struct {
-	AppID     string    `json:"appid"`
-	AppSecret string    `json:"app_secret"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// Device as the admin API shows it.
-type Device struct {
-	DID        string          `json:"did"`
-	ProductKey string          `json:"product_key"`
-	MAC        string          `json:"mac"`
-	Passcode   string          `json:"passcode"`
-	IsOnline   bool            `json:"is_online"`
-	IsDisabled bool            `json:"is_disabled"`
-	LastSeen   *time.Time      `json:"last_seen"`
-	CreatedAt  time.Time       `json:"created_at"`
-	Attrs      json.RawMessage `json:"attrs,omitempty"`
-	UpdatedAt  *time.Time      `json:"updated_at,omitempty"`
-}
-
-// Partner as the admin API shows it: an Aqara-style partner with its
-// request-signing and push-signing keys.
-type Partner struct {
-	AppID           string     `json:"app_id"`
-	KeyID           string     `json:"key_id"`
-	AppKey          string     `json:"app_key"`
-	Name            string     `json:"name"`
-	PushURL         string     `json:"push_url"`
-	PushSign        bool       `json:"push_sign"`
-	PushAppKey      string     `json:"push_app_key"`
-	PushAppSecret   string     `json:"push_app_secret"`
-	Suspended       bool       `json:"suspended"`
-	SuspendedReason string     `json:"suspended_reason"`
-	SuspendedAt     *time.Time `json:"suspended_at"`
-	UserAppID       string     `json:"user_app_id"`
-	Push            PushHealth `json:"push"`
-	CreatedAt       time.Time  `json:"created_at"`
-}
-
-// PushHealth is how a partner's pushes fare.
-type PushHealth struct {
-	State       string     `json:"state"` // active, warned, suspended
-	Pending     int64      `json:"pending"`
-	Delivered   int64      `json:"delivered"`
-	Attempts5m  int        `json:"attempts_5m"`
-	Failed5m    int        `json:"failed_5m"`
-	WarnedAt    *time.Time `json:"warned_at"`
-	SuspendedAt *time.Time `json:"suspended_at"`
-	LastError   string     `json:"last_error"`
-}
-
-// PartnerSettings are what an operator sets on a partner. PushURL empty
-// means no push.
-type PartnerSettings struct {
-	Name      string `json:"name"`
-	PushURL   string `json:"push_url"`
-	PushSign  bool   `json:"push_sign"`
-	UserAppID string `json:"user_app_id"`
-}
+// The admin API's shapes are package adminapi's, which the server renders
+// too; these names keep the client's API.
+type (
+	Product         = adminapi.Product
+	App             = adminapi.App
+	Device          = adminapi.Device
+	Partner         = adminapi.Partner
+	PushHealth      = adminapi.PushHealth
+	PartnerSettings = adminapi.PartnerSettings
+	FailedPush      = adminapi.FailedPush
+	AuthCode        = adminapi.AuthCode
+)
 
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
@@ -128,9 +72,7 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ou
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
+		var e adminapi.ErrorBody
 		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
 			return &APIError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(data))}
 		}
@@ -155,7 +97,7 @@ func (c *Client) CreateProduct(ctx context.Context, schema []byte) (Product, err
 
 // ListProducts lists products.
 func (c *Client) ListProducts(ctx context.Context) ([]Product, error) {
-	var r struct{ Products []Product }
+	var r adminapi.ProductList
 	return r.Products, c.do(ctx, http.MethodGet, "/admin/v1/products", nil, &r)
 }
 
@@ -173,7 +115,7 @@ func (c *Client) CreateApp(ctx context.Context, name string) (App, error) {
 
 // ListApps lists applications.
 func (c *Client) ListApps(ctx context.Context) ([]App, error) {
-	var r struct{ Apps []App }
+	var r adminapi.AppList
 	return r.Apps, c.do(ctx, http.MethodGet, "/admin/v1/apps", nil, &r)
 }
 
@@ -185,7 +127,7 @@ func (c *Client) CreatePartner(ctx context.Context, s PartnerSettings) (Partner,
 
 // ListPartners lists partners.
 func (c *Client) ListPartners(ctx context.Context) ([]Partner, error) {
-	var r struct{ Partners []Partner }
+	var r adminapi.PartnerList
 	return r.Partners, c.do(ctx, http.MethodGet, "/admin/v1/partners", nil, &r)
 }
 
@@ -231,7 +173,7 @@ func (c *Client) ListDevices(ctx context.Context, productKey string, limit, skip
 	if skip > 0 {
 		q.Set("skip", strconv.Itoa(skip))
 	}
-	var r struct{ Devices []Device }
+	var r adminapi.DeviceList
 	return r.Devices, c.do(ctx, http.MethodGet, "/admin/v1/devices?"+q.Encode(), nil, &r)
 }
 
@@ -258,7 +200,7 @@ func (c *Client) DeleteDevice(ctx context.Context, did string) error {
 
 // RevokeUserTokens ends every token of an app user and says how many.
 func (c *Client) RevokeUserTokens(ctx context.Context, uid string) (int, error) {
-	var r struct{ Revoked int }
+	var r adminapi.Revoked
 	return r.Revoked, c.do(ctx, http.MethodDelete, "/admin/v1/users/"+url.PathEscape(uid)+"/tokens", nil, &r)
 }
 
@@ -279,35 +221,14 @@ func (c *Client) ResumePartnerPushes(ctx context.Context, appID string) (Partner
 	return p, c.do(ctx, http.MethodPost, "/admin/v1/partners/"+url.PathEscape(appID)+"/push/enable", nil, &p)
 }
 
-// FailedPush is a push that failed at least once.
-type FailedPush struct {
-	MsgID     string     `json:"msg_id"`
-	CreatedAt time.Time  `json:"created_at"`
-	FailedAt  *time.Time `json:"failed_at"`
-	Attempts  int        `json:"attempts"`
-	LastError string     `json:"last_error"`
-	State     string     `json:"state"`
-	NextAt    *time.Time `json:"next_at"`
-	Body      string     `json:"body"`
-}
-
 // FailedPushes lists a partner's pushes that failed in the last 12 hours.
 func (c *Client) FailedPushes(ctx context.Context, appID string) ([]FailedPush, error) {
-	var r struct{ Pushes []FailedPush }
+	var r adminapi.FailedPushList
 	return r.Pushes, c.do(ctx, http.MethodGet, "/admin/v1/partners/"+url.PathEscape(appID)+"/pushes/failed", nil, &r)
-}
-
-// AuthCode is a pending config.auth.getAuthCode code.
-type AuthCode struct {
-	UID       string    `json:"uid"`
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // AuthCodes lists a partner's pending auth codes.
 func (c *Client) AuthCodes(ctx context.Context, appID string) ([]AuthCode, error) {
-	var r struct {
-		AuthCodes []AuthCode `json:"auth_codes"`
-	}
+	var r adminapi.AuthCodeList
 	return r.AuthCodes, c.do(ctx, http.MethodGet, "/admin/v1/partners/"+url.PathEscape(appID)+"/auth-codes", nil, &r)
 }

@@ -62,3 +62,13 @@ func (n *Node) CreateApp(ctx context.Context, name string) (store.App, error) {
 	}
 	return a, nil
 }
+
+// Product returns a product's row (its name, secret and definition as
+// uploaded); ErrProductNotFound if there is none.
+func (n *Node) Product(ctx context.Context, key string) (store.Product, error) {
+	p, err := n.store.GetProduct(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Product{}, ErrProductNotFound
+	}
+	return p, err
+}

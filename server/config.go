@@ -12,13 +12,23 @@ import (
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
+	"github.com/switchboard-iot/switchboard/store"
 )
 
 // Config is everything a node needs. Zero values take the defaults of
 // `switchboard serve`.
 type Config struct {
-	// DataDir holds the SQLite database and the generated admin token.
+	// DataDir holds the SQLite database (unless Store is set), the
+	// generated admin token, node id and certificate, and the lock that
+	// keeps a second node off the same dir.
 	DataDir string
+	// Store and Bus replace the defaults, a SQLite database in DataDir and
+	// an in-process bus (a single node), so tests and other backends
+	// (bus/busopen opens --bus) plug in without code changes. Whoever opened them owns them: the node uses them from Start
+	// to the end of Shutdown and closes neither; the caller closes them
+	// after Shutdown has returned (a node closes only what it opened).
+	Store store.Store
+	Bus   bus.Bus
 	// HTTPAddr and MQTTAddr are listen addresses (":0" picks a free port);
 	// Off turns a plain listener off.
 	HTTPAddr, MQTTAddr string
@@ -76,10 +86,6 @@ type Config struct {
 	Push       aqara.PushOptions
 	PushPolicy core.PushPolicy
 	Logger     *slog.Logger
-
-	// Bus links this node to the others (bus/busopen opens --bus); nil
-	// means an in-process bus: a single node. Shutdown closes it.
-	Bus bus.Bus
 }
 
 func (c Config) withDefaults() Config {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,12 +22,10 @@ import (
 	"github.com/switchboard-iot/switchboard/adapter/gizws"
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
 	"github.com/switchboard-iot/switchboard/bus"
-	"github.com/switchboard-iot/switchboard/bus/memory"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/tlscert"
 	"github.com/switchboard-iot/switchboard/metrics"
 	"github.com/switchboard-iot/switchboard/store"
-	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
 
 // DatabaseFile is the name of the SQLite database in the data dir.
@@ -49,8 +46,9 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics.Metrics
-	store   store.Store
-	bus     bus.Bus
+	store   store.Store // the caller's (Config.Store) or the node's own (backends.go)
+	bus     bus.Bus     // likewise
+	owned   owned       // which of them this node opened, and so closes
 	node    *core.Node
 	gateway *mqttgw.Gateway
 	ws      *gizws.Server
@@ -130,16 +128,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.NodeID, err = loadNodeID(cfg.DataDir, cfg.NodeID); err != nil {
 		return nil, fmt.Errorf("node id: %w", err)
 	}
-	// Through a typed variable: a nil *sqlite.Store stored in the interface
-	// field would be non-nil there, and closeAll would call Close on it.
-	dbPath := filepath.Join(cfg.DataDir, DatabaseFile)
-	st, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
-		return nil, storeOpenError(dbPath, err)
-	}
-	s.store = st
-	if s.bus = cfg.Bus; s.bus == nil {
-		s.bus = memory.New(memory.Options{OnDrop: func(string) {}})
+	if err := s.openBackends(ctx); err != nil {
+		return nil, err
 	}
 	s.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Namespace: "switchboard", Name: "bus_dropped_total",
@@ -219,7 +209,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	if err := s.startInterconnect(mux); err != nil {
 		return nil, err
 	}
-	api, err := admin.New(admin.Options{Node: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.relay})
+	api, err := admin.New(admin.Options{Node: s.node, Store: s.store, Partners: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.relay})
 	if err != nil {
 		return nil, err
 	}
@@ -311,31 +301,11 @@ func (s *Server) closeAll(ctx context.Context) error {
 	if s.node != nil {
 		errs = append(errs, s.node.Close(ctx))
 	}
-	if s.bus != nil {
-		errs = append(errs, s.bus.Close())
-	}
-	if s.store != nil {
-		errs = append(errs, s.store.Close())
-	}
+	errs = append(errs, s.closeBackends())
 	if s.lock != nil { // last: the store is closed before another node may open it
 		errs = append(errs, s.lock.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// storeOpenError is the one line an operator sees when the database cannot
-// be opened: the path, then the cause without the store's internal steps.
-func storeOpenError(path string, err error) error {
-	var pe *os.PathError
-	switch {
-	case sqlite.IsCorrupt(err):
-		return fmt.Errorf("database %s: not a SQLite database or damaged (%w); restore it from a backup", path, err)
-	case sqlite.IsReadOnly(err):
-		return fmt.Errorf("database %s: cannot write it or create files next to it (%w)", path, err)
-	case errors.As(err, &pe):
-		return fmt.Errorf("database %s: %w", path, pe.Err)
-	}
-	return fmt.Errorf("database %s: %w", path, err)
 }
 
 func orDefault(v, def int) int {

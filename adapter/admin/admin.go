@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/switchboard-iot/switchboard/adminapi"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"github.com/switchboard-iot/switchboard/metrics"
 )
 
@@ -20,21 +22,28 @@ const maxBody = 1 << 20
 
 // Options configure the API.
 type Options struct {
-	Node    *core.Node
-	Token   string
-	Logger  *slog.Logger
-	Metrics *metrics.Metrics
-	// Interconnect is the relay whose pairs GET /admin/v1/interconnect/pairs lists.
+	Node Core
+	// Store answers the list endpoints (products, apps, devices).
+	Store Listings
+	// Partners serves the /admin/v1/partners endpoints.
+	Partners Partners
+	Token    string
+	Logger   *slog.Logger
+	Metrics  *metrics.Metrics
+	// Interconnect is the relay whose pairs GET /admin/v1/interconnect/pairs
+	// lists; nil answers 503 there.
 	Interconnect Relay
 }
 
 // API serves /admin/v1.
 type API struct {
-	node    *core.Node
-	token   []byte
-	log     *slog.Logger
-	metrics metrics.Adapter
-	ic      Relay
+	node     Core
+	store    Listings
+	partners Partners
+	token    []byte
+	log      *slog.Logger
+	metrics  metrics.Adapter
+	ic       Relay
 }
 
 // New returns the API; Token must not be empty.
@@ -42,10 +51,14 @@ func New(o Options) (*API, error) {
 	if o.Token == "" {
 		return nil, errors.New("admin: empty token")
 	}
+	if o.Node == nil || o.Store == nil || o.Partners == nil {
+		return nil, errors.New("admin: Node, Store and Partners are required")
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &API{node: o.Node, token: []byte(o.Token), log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin"), ic: o.Interconnect}, nil
+	return &API{node: o.Node, store: o.Store, partners: o.Partners, token: []byte(o.Token),
+		log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin"), ic: o.Interconnect}, nil
 }
 
 // route is one endpoint; every one needs the admin token.
@@ -130,18 +143,9 @@ func (a *API) auth(next http.HandlerFunc) http.Handler {
 	})
 }
 
-// errorBody is every admin error: {"error":{"code","message"}}.
-type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
+// writeError answers every admin error: {"error":{"code","message"}}.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	var b errorBody
-	b.Error.Code, b.Error.Message = code, msg
-	writeJSON(w, status, b)
+	writeJSON(w, status, adminapi.ErrorBody{Error: adminapi.ErrorDetail{Code: code, Message: msg}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -181,12 +185,11 @@ func (a *API) coreError(w http.ResponseWriter, err error) {
 	}
 }
 
-// decode reads a JSON body into v, answering 400 on failure.
+// decode reads a JSON body into v (exactly one value, numbers as
+// json.Number), answering 400 invalid_json on failure.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", jsonDetail(err))
+	if err := httpjson.ReadDecode(w, r, maxBody, v); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
 		return false
 	}
 	return true

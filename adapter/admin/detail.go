@@ -1,9 +1,7 @@
 package admin
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/switchboard-iot/switchboard/codec/datapoint"
@@ -23,20 +21,6 @@ func schemaDetail(err error) string {
 		return strings.TrimPrefix(se.Error(), "datapoint: ")
 	}
 	return orDefault(core.Detail(err), "invalid product definition")
-}
-
-// jsonDetail is why a body did not decode, without the decoder's Go type
-// names.
-func jsonDetail(err error) string {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("body is not valid JSON (at byte %d)", syntax.Offset)
-	case errors.As(err, &typ) && typ.Field != "":
-		return fmt.Sprintf("%s has the wrong type (%s)", typ.Field, typ.Value)
-	}
-	return "body is not valid JSON"
 }
 
 func orDefault(s, def string) string {

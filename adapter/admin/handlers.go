@@ -3,20 +3,21 @@ package admin
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 
+	"github.com/switchboard-iot/switchboard/adminapi"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
 func (a *API) createProduct(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
+	body, err := httpjson.Read(w, r, maxBody)
 	if err != nil {
-		a.log.Info("admin: reading body", "err", err)
-		writeError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
+		a.log.Info("admin: reading body", "err", errors.Unwrap(err))
+		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
 		return
 	}
 	p, schema, err := a.node.CreateProduct(r.Context(), body)
@@ -29,23 +30,20 @@ func (a *API) createProduct(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listProducts(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.node.Store().ListProducts(r.Context())
+	ps, err := a.store.ListProducts(r.Context())
 	if err != nil {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]productView, 0, len(ps))
+	out := adminapi.ProductList{Products: make([]adminapi.Product, 0, len(ps))}
 	for _, p := range ps {
-		out = append(out, viewProduct(p, false))
+		out.Products = append(out.Products, viewProduct(p, false))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getProduct(w http.ResponseWriter, r *http.Request) {
-	p, err := a.node.Store().GetProduct(r.Context(), r.PathValue("key"))
-	if errors.Is(err, store.ErrNotFound) {
-		err = core.ErrProductNotFound
-	}
+	p, err := a.node.Product(r.Context(), r.PathValue("key"))
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -70,21 +68,21 @@ func (a *API) createApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listApps(w http.ResponseWriter, r *http.Request) {
-	as, err := a.node.Store().ListApps(r.Context())
+	as, err := a.store.ListApps(r.Context())
 	if err != nil {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]appView, 0, len(as))
+	out := adminapi.AppList{Apps: make([]adminapi.App, 0, len(as))}
 	for _, x := range as {
-		out = append(out, viewApp(x))
+		out.Apps = append(out.Apps, viewApp(x))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"apps": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getApp(w http.ResponseWriter, r *http.Request) {
-	app, err := a.node.Store().GetApp(r.Context(), r.PathValue("appid"))
-	if errors.Is(err, store.ErrNotFound) {
+	app, err := a.node.App(r.Context(), r.PathValue("appid"))
+	if errors.Is(err, core.ErrAppNotFound) {
 		writeError(w, http.StatusNotFound, "app_not_found", "no such app")
 		return
 	}
@@ -129,16 +127,16 @@ func (a *API) listDevices(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_input", "limit must be 1 to 1000 and skip 0 or more")
 		return
 	}
-	ds, err := a.node.Store().ListDevices(r.Context(), store.DeviceFilter{ProductKey: q.Get("product_key"), Limit: limit, Offset: skip})
+	ds, err := a.store.ListDevices(r.Context(), store.DeviceFilter{ProductKey: q.Get("product_key"), Limit: limit, Offset: skip})
 	if err != nil {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]deviceView, 0, len(ds))
+	out := adminapi.DeviceList{Devices: make([]adminapi.Device, 0, len(ds))}
 	for _, d := range ds {
-		out = append(out, viewDevice(d))
+		out.Devices = append(out.Devices, viewDevice(d))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"devices": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func atoiDefault(s string, def int) (int, error) {
@@ -198,7 +196,7 @@ func (a *API) revokeUserTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("user tokens revoked", "uid", r.PathValue("uid"), "tokens", n)
-	writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
+	writeJSON(w, http.StatusOK, adminapi.Revoked{Revoked: n})
 }
 
 // adminClientID is the app client id of operator commands; the device
@@ -259,24 +257,18 @@ func numbersToFloat(m map[string]any) map[string]any {
 	return m
 }
 
-// partnerRequest is the body of POST and PUT /admin/v1/partners[/{appid}].
-type partnerRequest struct {
-	Name      string `json:"name"`
-	PushURL   string `json:"push_url"`
-	PushSign  bool   `json:"push_sign"`
-	UserAppID string `json:"user_app_id"`
-}
-
-func (r partnerRequest) settings() core.PartnerSettings {
+// partnerSettings is the core's form of the body of POST and PUT
+// /admin/v1/partners[/{appid}].
+func partnerSettings(r adminapi.PartnerSettings) core.PartnerSettings {
 	return core.PartnerSettings{Name: r.Name, PushURL: r.PushURL, PushSign: r.PushSign, UserAppID: r.UserAppID}
 }
 
 func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
-	var req partnerRequest
+	var req adminapi.PartnerSettings
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.node.CreatePartner(r.Context(), req.settings())
+	p, err := a.partners.CreatePartner(r.Context(), partnerSettings(req))
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -286,20 +278,20 @@ func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.node.Partners(r.Context())
+	ps, err := a.partners.Partners(r.Context())
 	if err != nil {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]partnerView, 0, len(ps))
+	out := adminapi.PartnerList{Partners: make([]adminapi.Partner, 0, len(ps))}
 	for _, p := range ps {
-		out = append(out, a.viewPartner(r.Context(), p))
+		out.Partners = append(out.Partners, a.viewPartner(r.Context(), p))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"partners": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getPartner(w http.ResponseWriter, r *http.Request) {
-	p, err := a.node.Partner(r.Context(), r.PathValue("appid"))
+	p, err := a.partners.Partner(r.Context(), r.PathValue("appid"))
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -310,11 +302,11 @@ func (a *API) getPartner(w http.ResponseWriter, r *http.Request) {
 // updatePartner replaces name, push_url, push_sign and user_app_id (all of
 // them; an absent push_url means no push, an absent push_sign unsigned).
 func (a *API) updatePartner(w http.ResponseWriter, r *http.Request) {
-	var req partnerRequest
+	var req adminapi.PartnerSettings
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.node.UpdatePartner(r.Context(), r.PathValue("appid"), req.settings())
+	p, err := a.partners.UpdatePartner(r.Context(), r.PathValue("appid"), partnerSettings(req))
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -330,22 +322,22 @@ func (a *API) setPartnerSuspended(suspended bool) http.HandlerFunc {
 		var req struct {
 			Reason string `json:"reason"`
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := httpjson.Read(w, r, maxBody)
 		if err != nil {
-			a.log.Info("admin: reading body", "err", err)
-			writeError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
+			a.log.Info("admin: reading body", "err", errors.Unwrap(err))
+			writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
 			return
 		}
 		if suspended && len(body) > 0 {
-			if err := json.Unmarshal(body, &req); err != nil {
-				writeError(w, http.StatusBadRequest, "invalid_json", jsonDetail(err))
+			if err := httpjson.Decode(body, &req); err != nil {
+				writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
 				return
 			}
 		}
 		if suspended && req.Reason == "" {
 			req.Reason = "disabled by an operator"
 		}
-		p, err := a.node.SetPartnerSuspended(r.Context(), r.PathValue("appid"), suspended, req.Reason)
+		p, err := a.partners.SetPartnerSuspended(r.Context(), r.PathValue("appid"), suspended, req.Reason)
 		if err != nil {
 			a.coreError(w, err)
 			return

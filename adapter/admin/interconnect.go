@@ -5,30 +5,17 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/adminapi"
 	"github.com/switchboard-iot/switchboard/relay"
 )
 
-// Relay is what the pairs view asks of the interconnect relay
-// (*relay.Relay is one).
+// Relay is what the operator API uses of the interconnect relay: its pairs
+// and their state. *relay.Relay satisfies it.
 type Relay interface {
 	Pairs(ctx context.Context) ([]relay.PairState, error)
 }
 
-// interconnectPairView is one pair of GET /admin/v1/interconnect/pairs
-// (docs/protocol-interconnect.md, "Admin API"); the web console renders
-// exactly these fields.
-type interconnectPairView struct {
-	UserID               string  `json:"user_id"`
-	Package              string  `json:"package"`
-	Fingerprint          string  `json:"fingerprint"`
-	WatchDID             string  `json:"watch_did"`
-	WatchConnected       bool    `json:"watch_connected"`
-	PhoneConnected       bool    `json:"phone_connected"`
-	State                string  `json:"state"`
-	MessagesWatchToPhone int64   `json:"messages_watch_to_phone"`
-	MessagesPhoneToWatch int64   `json:"messages_phone_to_watch"`
-	LastMessageAt        *string `json:"last_message_at"`
-}
+var _ Relay = (*relay.Relay)(nil)
 
 func (a *API) listInterconnectPairs(w http.ResponseWriter, r *http.Request) {
 	if a.ic == nil {
@@ -40,9 +27,9 @@ func (a *API) listInterconnectPairs(w http.ResponseWriter, r *http.Request) {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]interconnectPairView, 0, len(pairs))
+	out := adminapi.InterconnectPairList{Pairs: make([]adminapi.InterconnectPair, 0, len(pairs))}
 	for _, p := range pairs {
-		v := interconnectPairView{
+		v := adminapi.InterconnectPair{
 			UserID: p.UID, Package: p.Package, Fingerprint: p.Fingerprint, WatchDID: p.WatchDID,
 			WatchConnected: p.WatchConnected, PhoneConnected: p.PhoneConnected, State: p.State(),
 			MessagesWatchToPhone: p.WatchToPhone, MessagesPhoneToWatch: p.PhoneToWatch,
@@ -51,7 +38,7 @@ func (a *API) listInterconnectPairs(w http.ResponseWriter, r *http.Request) {
 			s := p.LastMessageAt.UTC().Format(time.RFC3339Nano)
 			v.LastMessageAt = &s
 		}
-		out = append(out, v)
+		out.Pairs = append(out.Pairs, v)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pairs": out})
+	writeJSON(w, http.StatusOK, out)
 }

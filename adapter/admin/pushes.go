@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/switchboard-iot/switchboard/adminapi"
 )
 
 // Partner push operations: re-enable suspended pushes, read failed pushes,
@@ -14,11 +16,11 @@ import (
 // suspended them; pending pushes are then delivered.
 func (a *API) resumePushes(w http.ResponseWriter, r *http.Request) {
 	appID := r.PathValue("appid")
-	if err := a.node.ResumePartnerPushes(r.Context(), appID); err != nil {
+	if err := a.partners.ResumePartnerPushes(r.Context(), appID); err != nil {
 		a.coreError(w, err)
 		return
 	}
-	p, err := a.node.Partner(r.Context(), appID)
+	p, err := a.partners.Partner(r.Context(), appID)
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -27,23 +29,12 @@ func (a *API) resumePushes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.viewPartner(r.Context(), p))
 }
 
-type failedPushView struct {
-	MsgID     string     `json:"msg_id"`
-	CreatedAt time.Time  `json:"created_at"`
-	FailedAt  *time.Time `json:"failed_at"`
-	Attempts  int        `json:"attempts"`
-	LastError string     `json:"last_error"`
-	State     string     `json:"state"` // pending, delivered, dead
-	NextAt    *time.Time `json:"next_at"`
-	Body      string     `json:"body"` // the core's payload (JSON)
-}
-
 // failedPushes lists a partner's pushes that failed at least once in the
 // last 12 hours, newest failure first (?limit, default 100, max 1000;
 // ?offset).
 func (a *API) failedPushes(w http.ResponseWriter, r *http.Request) {
 	appID := r.PathValue("appid")
-	if _, err := a.node.Partner(r.Context(), appID); err != nil {
+	if _, err := a.partners.Partner(r.Context(), appID); err != nil {
 		a.coreError(w, err)
 		return
 	}
@@ -64,27 +55,21 @@ func (a *API) failedPushes(w http.ResponseWriter, r *http.Request) {
 		}
 		offset = n
 	}
-	ps, err := a.node.FailedPushes(r.Context(), appID, time.Now().Add(-12*time.Hour), limit, offset)
+	ps, err := a.partners.FailedPushes(r.Context(), appID, time.Now().Add(-12*time.Hour), limit, offset)
 	if err != nil {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]failedPushView, 0, len(ps))
+	out := adminapi.FailedPushList{Pushes: make([]adminapi.FailedPush, 0, len(ps))}
 	for _, p := range ps {
-		v := failedPushView{MsgID: p.MsgID, CreatedAt: p.CreatedAt, FailedAt: optionalTime(p.FailedAt), Attempts: p.Attempts,
+		v := adminapi.FailedPush{MsgID: p.MsgID, CreatedAt: p.CreatedAt, FailedAt: optionalTime(p.FailedAt), Attempts: p.Attempts,
 			LastError: p.LastError, State: [...]string{"pending", "delivered", "dead"}[p.State], Body: string(p.Payload)}
 		if p.State == 0 {
 			v.NextAt = optionalTime(p.NextAt)
 		}
-		out = append(out, v)
+		out.Pushes = append(out.Pushes, v)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pushes": out})
-}
-
-type authCodeView struct {
-	UID       string    `json:"uid"`
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expires_at"`
+	writeJSON(w, http.StatusOK, out)
 }
 
 // authCodes lists a partner's pending auth codes (config.auth.getAuthCode
@@ -92,18 +77,18 @@ type authCodeView struct {
 // console relays the code.
 func (a *API) authCodes(w http.ResponseWriter, r *http.Request) {
 	appID := r.PathValue("appid")
-	if _, err := a.node.Partner(r.Context(), appID); err != nil {
+	if _, err := a.partners.Partner(r.Context(), appID); err != nil {
 		a.coreError(w, err)
 		return
 	}
-	cs, err := a.node.PendingAuthCodes(r.Context(), appID)
+	cs, err := a.partners.PendingAuthCodes(r.Context(), appID)
 	if err != nil {
 		a.coreError(w, err)
 		return
 	}
-	out := make([]authCodeView, 0, len(cs))
+	out := adminapi.AuthCodeList{AuthCodes: make([]adminapi.AuthCode, 0, len(cs))}
 	for _, c := range cs {
-		out = append(out, authCodeView{UID: c.UID, Code: c.Code, ExpiresAt: c.ExpiresAt})
+		out.AuthCodes = append(out.AuthCodes, adminapi.AuthCode{UID: c.UID, Code: c.Code, ExpiresAt: c.ExpiresAt})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"auth_codes": out})
+	writeJSON(w, http.StatusOK, out)
 }

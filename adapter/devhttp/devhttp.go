@@ -25,7 +25,7 @@ const maxForm = 4 << 10
 
 // Options configure the handler.
 type Options struct {
-	Node    *core.Node
+	Node    Core
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	// MQTTHost is the host devices are told to connect to; empty means the

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 )
 
 // Parsing of the bindings endpoints' bodies and query, as pure functions
@@ -31,7 +33,7 @@ func parseDevices(body []byte) ([]deviceRef, error) {
 	var req struct {
 		Devices []deviceRef `json:"devices"`
 	}
-	if err := decodeJSON(body, &req); err != nil {
+	if err := httpjson.Decode(body, &req); err != nil {
 		return nil, err
 	}
 	if len(req.Devices) == 0 {
@@ -71,7 +73,7 @@ func parseBindingUpdate(body []byte) (bindingUpdate, error) {
 		Alias  *string          `json:"dev_alias"`
 		Label  *json.RawMessage `json:"dev_label"`
 	}
-	if err := decodeJSON(body, &req); err != nil {
+	if err := httpjson.Decode(body, &req); err != nil {
 		return bindingUpdate{}, err
 	}
 	if req.Remark == nil && req.Alias == nil && req.Label == nil {

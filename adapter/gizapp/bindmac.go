@@ -8,7 +8,6 @@ import (
 
 	"github.com/switchboard-iot/switchboard/adapter/gizerr"
 	"github.com/switchboard-iot/switchboard/core"
-	"github.com/switchboard-iot/switchboard/store"
 )
 
 // bindMAC: POST /app/bind_mac {"product_key","mac","remark"?,"dev_alias"?,
@@ -38,8 +37,8 @@ func (a *API) bindMAC(w http.ResponseWriter, r *http.Request, c caller) {
 		gizerr.Write(w, gizerr.TimestampInvalid, "X-Gizwits-Timestamp must be unix seconds within 5 minutes of the server's clock")
 		return
 	}
-	p, err := a.node.Store().GetProduct(r.Context(), req.ProductKey)
-	if errors.Is(err, store.ErrNotFound) {
+	p, err := a.node.Product(r.Context(), req.ProductKey)
+	if errors.Is(err, core.ErrProductNotFound) {
 		gizerr.Write(w, gizerr.ProductKeyInvalid, "")
 		return
 	}

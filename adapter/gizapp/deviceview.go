@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -66,8 +67,8 @@ func (a *API) productName(ctx context.Context, cache productNames, key string) (
 	if n, ok := cache[key]; ok {
 		return n, nil
 	}
-	p, err := a.node.Store().GetProduct(ctx, key)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	p, err := a.node.Product(ctx, key)
+	if err != nil && !errors.Is(err, core.ErrProductNotFound) {
 		return "", err
 	}
 	cache[key] = p.Name

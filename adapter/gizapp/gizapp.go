@@ -11,13 +11,12 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/metrics"
 )
 
 // Options configure the API.
 type Options struct {
-	Node    *core.Node
+	Node    Core
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	// PublicHost is the host announced in device objects; empty means the
@@ -36,7 +35,7 @@ type Options struct {
 // API serves /app/..., /status and /errors.
 type API struct {
 	o       Options
-	node    *core.Node
+	node    Core
 	log     *slog.Logger
 	metrics metrics.Adapter
 	cors    corsPolicy

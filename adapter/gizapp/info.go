@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/switchboard-iot/switchboard/adapter/gizerr"
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/core"
 )
 
 // openAPIDoc describes every route of routes.go; openapi_test.go keeps the
@@ -56,8 +56,8 @@ func (a *API) datapoint(w http.ResponseWriter, r *http.Request, _ caller) {
 		gizerr.Write(w, gizerr.FormInvalid, "product_key is required")
 		return
 	}
-	p, err := a.node.Store().GetProduct(r.Context(), key)
-	if errors.Is(err, store.ErrNotFound) {
+	p, err := a.node.Product(r.Context(), key)
+	if errors.Is(err, core.ErrProductNotFound) {
 		gizerr.Write(w, gizerr.ProductKeyInvalid, "")
 		return
 	}

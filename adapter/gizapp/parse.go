@@ -7,53 +7,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
+
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 )
 
 // Request bodies are parsed by pure functions of the bytes (here: the
-// shared JSON decoding and the control body; bindings_parse.go and
-// userupdate.go hold the rest), so the fuzz targets in fuzz_test.go reach
-// all of it without a server.
-
-// decodeJSON decodes exactly one JSON value into v. Numbers stay
-// json.Number so datapoint values keep their exact text, and bytes after
-// the value are an error (a truncated concatenation is not a request).
-// Unknown fields are ignored: clients send extras such as "lang".
-func decodeJSON(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("body has data after the JSON value")
-	}
-	return nil
-}
-
-// jsonError says in the client's terms why a body did not decode: the
-// decoder's own text names Go types ("map[string]interface {}"), which is
-// no business of the client's.
-func jsonError(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.EOF):
-		return errors.New("empty body")
-	case errors.As(err, &syntax):
-		return fmt.Errorf("body is not valid JSON (at byte %d)", syntax.Offset)
-	case errors.As(err, &typ) && typ.Field != "":
-		return fmt.Errorf("%s has the wrong type (%s)", typ.Field, typ.Value)
-	case errors.As(err, &typ):
-		return fmt.Errorf("body has the wrong type (%s)", typ.Value)
-	}
-	return errors.New("body is not valid JSON")
-}
+// control body; bindings_parse.go and userupdate.go hold the rest), so the
+// fuzz targets in fuzz_test.go reach all of it without a server. Every one
+// decodes JSON with internal/httpjson, as the other HTTP adapters do.
 
 // controlRequest is a parsed POST /app/control/{did} body.
 type controlRequest struct {
-	// Attrs are datapoint values as decodeJSON leaves them; binary values
+	// Attrs are datapoint values as httpjson.Decode leaves them; binary values
 	// are hex strings (notes §3.6), or base64 when Base64.
 	Attrs  map[string]any
 	Base64 bool
@@ -74,7 +40,7 @@ func parseControl(body []byte) (controlRequest, error) {
 		Raw          json.RawMessage `json:"raw"`
 		BinaryCoding string          `json:"binary_coding"`
 	}
-	if err := decodeJSON(body, &req); err != nil {
+	if err := httpjson.Decode(body, &req); err != nil {
 		return controlRequest{}, err
 	}
 	out := controlRequest{Attrs: req.Attrs}

@@ -3,12 +3,12 @@ package gizapp
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 
 	"github.com/switchboard-iot/switchboard/adapter/gizerr"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -110,29 +110,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // readBody reads a bounded request body; on failure it has answered 9015.
 func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := httpjson.Read(w, r, maxBody)
 	if err != nil {
 		a.metrics.DecodeErrors.Inc()
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			gizerr.Write(w, gizerr.FormInvalid, "body larger than 64 KiB")
-		} else {
-			a.log.Info("reading request body", "request", requestID(w), "err", err)
-			gizerr.Write(w, gizerr.FormInvalid, "body could not be read")
+		if he := (*httpjson.Error)(nil); errors.As(err, &he) && he.Unread {
+			a.log.Info("reading request body", "request", requestID(w), "err", errors.Unwrap(err))
 		}
+		gizerr.Write(w, gizerr.FormInvalid, err.Error())
 		return nil, false
 	}
 	return body, true
 }
 
-// decodeBody reads the body into v with decodeJSON; on failure it has
+// decodeBody reads the body into v with httpjson.Decode; on failure it has
 // answered 9015 and counted a decode error.
 func (a *API) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, ok := a.readBody(w, r)
 	if !ok {
 		return false
 	}
-	if err := decodeJSON(body, v); err != nil {
+	if err := httpjson.Decode(body, v); err != nil {
 		a.formError(w, err)
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -38,7 +39,7 @@ func parseUserUpdate(body []byte) (userUpdate, error) {
 		Lang     *string `json:"lang"`
 		Remark   *string `json:"remark"`
 	}
-	if err := decodeJSON(body, &req); err != nil {
+	if err := httpjson.Decode(body, &req); err != nil {
 		return userUpdate{}, err
 	}
 	if req.Phone != nil || req.Code != nil {

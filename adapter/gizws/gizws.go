@@ -25,7 +25,7 @@ const Path = "/ws/app/v1"
 
 // Options configure the WebSocket server.
 type Options struct {
-	Node    *core.Node
+	Node    Core
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	// AllowedOrigins is the Origin allow-list for upgrades from browser
@@ -41,7 +41,7 @@ type Options struct {
 
 // Server serves /ws/app/v1.
 type Server struct {
-	node     *core.Node
+	node     Core
 	log      *slog.Logger
 	metrics  metrics.Adapter
 	presence core.Presence

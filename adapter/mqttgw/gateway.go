@@ -82,7 +82,7 @@ func (l Limits) withDefaults() Limits {
 
 // Options configure a Gateway.
 type Options struct {
-	Node    *core.Node
+	Node    Core
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	Limits  Limits
@@ -94,7 +94,7 @@ type Options struct {
 
 // Gateway is the running device gateway.
 type Gateway struct {
-	node    *core.Node
+	node    Core
 	log     *slog.Logger
 	metrics metrics.Adapter
 	limits  Limits
