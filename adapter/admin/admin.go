@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/metrics"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // maxBody bounds request bodies; a product definition with hundreds of
@@ -24,6 +25,8 @@ type Options struct {
 	Token   string
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
+	// Partners is the partner domain /admin/v1/partners manages.
+	Partners *partners.Domain
 	// Interconnect is the relay whose pairs GET /admin/v1/interconnect/pairs lists.
 	Interconnect Relay
 }
@@ -35,6 +38,7 @@ type API struct {
 	log     *slog.Logger
 	metrics metrics.Adapter
 	ic      Relay
+	pd      *partners.Domain
 }
 
 // New returns the API; Token must not be empty.
@@ -45,7 +49,7 @@ func New(o Options) (*API, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &API{node: o.Node, token: []byte(o.Token), log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin"), ic: o.Interconnect}, nil
+	return &API{node: o.Node, token: []byte(o.Token), log: o.Logger.With("adapter", "admin"), metrics: o.Metrics.Adapter("admin"), ic: o.Interconnect, pd: o.Partners}, nil
 }
 
 // route is one endpoint; every one needs the admin token.
@@ -159,7 +163,7 @@ func (a *API) coreError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "user_not_found", "no such user")
 	case errors.Is(err, core.ErrDeviceNotFound):
 		writeError(w, http.StatusNotFound, "device_not_found", "no such device")
-	case errors.Is(err, core.ErrPartnerNotFound):
+	case errors.Is(err, partners.ErrPartnerNotFound):
 		writeError(w, http.StatusNotFound, "partner_not_found", "no such partner")
 	case errors.Is(err, core.ErrProductNotFound):
 		writeError(w, http.StatusNotFound, "product_not_found", "no such product")

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -267,8 +268,8 @@ type partnerRequest struct {
 	UserAppID string `json:"user_app_id"`
 }
 
-func (r partnerRequest) settings() core.PartnerSettings {
-	return core.PartnerSettings{Name: r.Name, PushURL: r.PushURL, PushSign: r.PushSign, UserAppID: r.UserAppID}
+func (r partnerRequest) settings() partners.PartnerSettings {
+	return partners.PartnerSettings{Name: r.Name, PushURL: r.PushURL, PushSign: r.PushSign, UserAppID: r.UserAppID}
 }
 
 func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
@@ -276,7 +277,7 @@ func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.node.CreatePartner(r.Context(), req.settings())
+	p, err := a.pd.CreatePartner(r.Context(), req.settings())
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -286,7 +287,7 @@ func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.node.Partners(r.Context())
+	ps, err := a.pd.Partners(r.Context())
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -299,7 +300,7 @@ func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getPartner(w http.ResponseWriter, r *http.Request) {
-	p, err := a.node.Partner(r.Context(), r.PathValue("appid"))
+	p, err := a.pd.Partner(r.Context(), r.PathValue("appid"))
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -314,7 +315,7 @@ func (a *API) updatePartner(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	p, err := a.node.UpdatePartner(r.Context(), r.PathValue("appid"), req.settings())
+	p, err := a.pd.UpdatePartner(r.Context(), r.PathValue("appid"), req.settings())
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -345,7 +346,7 @@ func (a *API) setPartnerSuspended(suspended bool) http.HandlerFunc {
 		if suspended && req.Reason == "" {
 			req.Reason = "disabled by an operator"
 		}
-		p, err := a.node.SetPartnerSuspended(r.Context(), r.PathValue("appid"), suspended, req.Reason)
+		p, err := a.pd.SetPartnerSuspended(r.Context(), r.PathValue("appid"), suspended, req.Reason)
 		if err != nil {
 			a.coreError(w, err)
 			return

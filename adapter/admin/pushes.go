@@ -14,11 +14,11 @@ import (
 // suspended them; pending pushes are then delivered.
 func (a *API) resumePushes(w http.ResponseWriter, r *http.Request) {
 	appID := r.PathValue("appid")
-	if err := a.node.ResumePartnerPushes(r.Context(), appID); err != nil {
+	if err := a.pd.ResumePartnerPushes(r.Context(), appID); err != nil {
 		a.coreError(w, err)
 		return
 	}
-	p, err := a.node.Partner(r.Context(), appID)
+	p, err := a.pd.Partner(r.Context(), appID)
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -43,7 +43,7 @@ type failedPushView struct {
 // ?offset).
 func (a *API) failedPushes(w http.ResponseWriter, r *http.Request) {
 	appID := r.PathValue("appid")
-	if _, err := a.node.Partner(r.Context(), appID); err != nil {
+	if _, err := a.pd.Partner(r.Context(), appID); err != nil {
 		a.coreError(w, err)
 		return
 	}
@@ -64,7 +64,7 @@ func (a *API) failedPushes(w http.ResponseWriter, r *http.Request) {
 		}
 		offset = n
 	}
-	ps, err := a.node.FailedPushes(r.Context(), appID, time.Now().Add(-12*time.Hour), limit, offset)
+	ps, err := a.pd.FailedPushes(r.Context(), appID, time.Now().Add(-12*time.Hour), limit, offset)
 	if err != nil {
 		a.coreError(w, err)
 		return
@@ -92,11 +92,11 @@ type authCodeView struct {
 // console relays the code.
 func (a *API) authCodes(w http.ResponseWriter, r *http.Request) {
 	appID := r.PathValue("appid")
-	if _, err := a.node.Partner(r.Context(), appID); err != nil {
+	if _, err := a.pd.Partner(r.Context(), appID); err != nil {
 		a.coreError(w, err)
 		return
 	}
-	cs, err := a.node.PendingAuthCodes(r.Context(), appID)
+	cs, err := a.pd.PendingAuthCodes(r.Context(), appID)
 	if err != nil {
 		a.coreError(w, err)
 		return

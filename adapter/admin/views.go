@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -59,7 +59,7 @@ type partnerView struct {
 	CreatedAt       time.Time  `json:"created_at"`
 }
 
-// pushView is a partner's push health (core.PushHealth).
+// pushView is a partner's push health (partners.PushHealth).
 type pushView struct {
 	State       string     `json:"state"` // active, warned, suspended
 	Pending     int64      `json:"pending"`
@@ -78,10 +78,10 @@ func (a *API) viewPartner(ctx context.Context, p store.Partner) partnerView {
 		Suspended: p.Suspended, SuspendedReason: p.SuspendedReason, SuspendedAt: optionalTime(p.SuspendedAt),
 		UserAppID: p.UserAppID, CreatedAt: p.CreatedAt,
 	}
-	h, err := a.node.PartnerPushHealth(ctx, p.AppID)
+	h, err := a.pd.PartnerPushHealth(ctx, p.AppID)
 	if err != nil {
 		a.log.Warn("push health", "app_id", p.AppID, "err", err)
-		h.State = core.PushActive
+		h.State = partners.PushActive
 	}
 	v.Push = pushView{State: h.State, Pending: h.Pending, Delivered: h.Delivered, Attempts5m: h.Attempts,
 		Failed5m: h.Failed, WarnedAt: optionalTime(h.WarnedAt), SuspendedAt: optionalTime(h.SuspendedAt), LastError: h.LastError}

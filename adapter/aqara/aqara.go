@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-iot/switchboard/codec/aqarasign"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/metrics"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -35,18 +36,21 @@ const replayEntries = 200_000
 
 // Options configure the API.
 type Options struct {
-	Node    *core.Node
-	Logger  *slog.Logger
-	Metrics *metrics.Metrics
+	Node *core.Node
+	// Partners is the partner domain the intents act on.
+	Partners *partners.Domain
+	Logger   *slog.Logger
+	Metrics  *metrics.Metrics
 	// Now is the clock; nil means time.Now (tests may pin it).
 	Now func() time.Time
 }
 
 // API serves the intent endpoint.
 type API struct {
-	node    *core.Node
-	log     *slog.Logger
-	metrics metrics.Adapter
+	node     *core.Node
+	partners *partners.Domain
+	log      *slog.Logger
+	metrics  metrics.Adapter
 	// metricsSet is the whole set, for the pusher's series.
 	metricsSet *metrics.Metrics
 	now        func() time.Time
@@ -67,6 +71,7 @@ func New(o Options) *API {
 	}
 	return &API{
 		node:       o.Node,
+		partners:   o.Partners,
 		log:        o.Logger.With("adapter", "aqara"),
 		metrics:    o.Metrics.Adapter("aqara"),
 		metricsSet: o.Metrics,
@@ -176,9 +181,9 @@ func (a *API) authenticate(r *http.Request) (store.Partner, aqarasign.Headers, C
 	if len(h.AppID) > 64 {
 		return store.Partner{}, h, CodeAppIDIllegal, "unknown Appid"
 	}
-	p, err := a.node.Partner(r.Context(), h.AppID)
+	p, err := a.partners.Partner(r.Context(), h.AppID)
 	switch {
-	case errors.Is(err, core.ErrPartnerNotFound):
+	case errors.Is(err, partners.ErrPartnerNotFound):
 		return p, h, CodeAppIDIllegal, "unknown Appid"
 	case err != nil:
 		a.log.Error("look up partner", "err", err)

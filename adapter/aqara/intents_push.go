@@ -63,7 +63,7 @@ func (a *API) subscribe(r *http.Request, c call) (any, Code, string) {
 	if code != CodeSuccess {
 		return nil, code, d
 	}
-	if err := a.node.Subscribe(r.Context(), c.partner.AppID, c.uid, subs); err != nil {
+	if err := a.partners.Subscribe(r.Context(), c.partner.AppID, c.uid, subs); err != nil {
 		return fromCore(err)
 	}
 	return nil, CodeSuccess, ""
@@ -76,7 +76,7 @@ func (a *API) unsubscribe(r *http.Request, c call) (any, Code, string) {
 	if code != CodeSuccess {
 		return nil, code, d
 	}
-	if err := a.node.Unsubscribe(r.Context(), c.partner.AppID, c.uid, subs); err != nil {
+	if err := a.partners.Unsubscribe(r.Context(), c.partner.AppID, c.uid, subs); err != nil {
 		return fromCore(err)
 	}
 	return nil, CodeSuccess, ""
@@ -130,7 +130,7 @@ func (a *API) pushErrors(r *http.Request, c call) (any, Code, string) {
 	if st := time.UnixMilli(int64(data.StartTime)); data.StartTime > 0 && st.After(since) {
 		since = st
 	}
-	ps, err := a.node.FailedPushes(r.Context(), c.partner.AppID, since, size, offset)
+	ps, err := a.partners.FailedPushes(r.Context(), c.partner.AppID, since, size, offset)
 	if err != nil {
 		return fromCore(err)
 	}

@@ -19,6 +19,7 @@ import (
 	aqc "github.com/switchboard-iot/switchboard/client/aqara"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -75,6 +76,7 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	srv := testserver.Start(t)
 	n := srv.Node()
+	pd := srv.Partners()
 	w := &world{srv: srv, victimAlias: "victim-alias-4f2a",
 		wsURL:    "ws" + strings.TrimPrefix(srv.HTTPURL, "http") + "/ws/app/v1",
 		relayURL: "ws" + strings.TrimPrefix(srv.HTTPURL, "http") + "/ws/interconnect/v1",
@@ -122,15 +124,15 @@ func newWorld(t *testing.T) *world {
 	}
 	_, err = n.BindDevice(ctx, w.a2.uid, w.disabledLamp.did, w.disabledLamp.passcode, core.BindOptions{})
 	must(err)
-	pos, err := n.CreatePosition(ctx, w.a1.uid, "victim-room", "", "")
+	pos, err := pd.CreatePosition(ctx, w.a1.uid, "victim-room", "", "")
 	must(err)
 	w.victimPositionID = pos.PositionID
 
-	w.pA, err = n.CreatePartner(ctx, core.PartnerSettings{Name: "partner A", UserAppID: w.appA})
+	w.pA, err = pd.CreatePartner(ctx, partners.PartnerSettings{Name: "partner A", UserAppID: w.appA})
 	must(err)
-	w.pB, err = n.CreatePartner(ctx, core.PartnerSettings{Name: "partner B", UserAppID: w.appB})
+	w.pB, err = pd.CreatePartner(ctx, partners.PartnerSettings{Name: "partner B", UserAppID: w.appB})
 	must(err)
-	w.pOff, err = n.CreatePartner(ctx, core.PartnerSettings{Name: "partner off", UserAppID: w.appA})
+	w.pOff, err = pd.CreatePartner(ctx, partners.PartnerSettings{Name: "partner off", UserAppID: w.appA})
 	must(err)
 	// Partner A's own account (virtual, in app A) owns the disabled lamp
 	// too, so its calls can meet a disabled device.

@@ -1,4 +1,4 @@
-package core
+package partners
 
 import (
 	"context"
@@ -82,13 +82,13 @@ type partnerHealth struct {
 }
 
 type pushHealthTracker struct {
-	n      *Node
+	n      *Domain
 	policy PushPolicy
 	mu     sync.Mutex
 	m      map[string]*partnerHealth
 }
 
-func newPushHealth(n *Node, p PushPolicy) *pushHealthTracker {
+func newPushHealth(n *Domain, p PushPolicy) *pushHealthTracker {
 	return &pushHealthTracker{n: n, policy: p.withDefaults(), m: map[string]*partnerHealth{}}
 }
 
@@ -204,7 +204,7 @@ func (t *pushHealthTracker) reset(ctx context.Context, appID string) error {
 // RecordPushAttempts feeds the push-health rule with delivered and failed
 // attempts (lastErr describes the latest failure) and suspends the
 // partner's pushes when the rule says so.
-func (n *Node) RecordPushAttempts(ctx context.Context, appID string, delivered, failed int, lastErr string) {
+func (n *Domain) RecordPushAttempts(ctx context.Context, appID string, delivered, failed int, lastErr string) {
 	// Millisecond precision: what the store keeps, so a restart reads back
 	// the same clock.
 	suspend, reason := n.pushHealth.record(ctx, appID, delivered, failed, lastErr, time.Now().UTC().Truncate(time.Millisecond))
@@ -219,7 +219,7 @@ func (n *Node) RecordPushAttempts(ctx context.Context, appID string, delivered, 
 
 // ResumePartnerPushes re-enables a partner's suspended pushes (the admin
 // API's push/enable) with a fresh failure window.
-func (n *Node) ResumePartnerPushes(ctx context.Context, appID string) error {
+func (n *Domain) ResumePartnerPushes(ctx context.Context, appID string) error {
 	if err := n.pushHealth.reset(ctx, appID); err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func (n *Node) ResumePartnerPushes(ctx context.Context, appID string) error {
 }
 
 // PartnerPushHealth reports how a partner's pushes fare.
-func (n *Node) PartnerPushHealth(ctx context.Context, appID string) (PushHealth, error) {
+func (n *Domain) PartnerPushHealth(ctx context.Context, appID string) (PushHealth, error) {
 	p, err := n.Partner(ctx, appID)
 	if err != nil {
 		return PushHealth{}, err
