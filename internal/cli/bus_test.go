@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,23 +31,39 @@ func nodeConns(t *testing.T, srv *natstest.Server) [][]string {
 }
 
 // TestServeBusNATS: --bus nats://… (or SWITCHBOARD_BUS) makes serve's node
-// use the NATS server: its adapters' subscriptions show up there while it
-// runs, and its connection is gone after shutdown.
+// use the NATS server: the down subjects of the devices connected to it
+// (the demo's simulated devices) show up there while it runs, never a
+// wildcard over every device, and its connection is gone after shutdown.
 func TestServeBusNATS(t *testing.T) {
 	for _, how := range []string{"flag", "env"} {
 		t.Run(how, func(t *testing.T) {
 			srv := natstest.Start(t)
-			args := []string{"--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", "--log-level", "warn"}
+			args := []string{"--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", "--log-level", "warn", "--demo"}
 			if how == "flag" {
 				args = append(args, "--bus", srv.URL())
 			} else {
 				t.Setenv(EnvName("bus"), srv.URL())
 			}
-			_, stop := runServe(t, args...)
+			out, stop := runServe(t, args...)
 			testserver.Eventually(t, 30*time.Second, func() error {
+				if !strings.Contains(out.String(), "Switchboard demo") {
+					return errors.New("the demo is not up yet")
+				}
 				conns := nodeConns(t, srv)
-				if len(conns) != 1 || !slices.Contains(conns[0], "sb.dev.*.down") {
+				if len(conns) != 1 {
 					return fmt.Errorf("node connections and their subscriptions: %v", conns)
+				}
+				down := 0
+				for _, sub := range conns[0] {
+					if strings.Contains(sub, "*") || strings.Contains(sub, ">") {
+						t.Fatalf("the node subscribes to a wildcard: %q", sub)
+					}
+					if strings.HasPrefix(sub, "sb.dev.") && strings.HasSuffix(sub, ".down") {
+						down++
+					}
+				}
+				if down < 3 {
+					return fmt.Errorf("down subjects of the demo's 3 devices not all subscribed: %v", conns[0])
 				}
 				return nil
 			})
