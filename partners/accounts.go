@@ -60,7 +60,7 @@ type PartnerTokens struct {
 }
 
 // partnerAccount finds the user an account names.
-func (n *Domain) partnerAccount(ctx context.Context, p store.Partner, account string, accountType int) (store.User, error) {
+func (n *Domain) partnerAccount(ctx context.Context, p Partner, account string, accountType int) (store.User, error) {
 	if p.UserAppID == "" {
 		return store.User{}, ErrNoUserApp
 	}
@@ -100,7 +100,7 @@ func (n *Domain) partnerAccount(ctx context.Context, p store.Partner, account st
 // to the partner: the user reads it in the console (the stand-in for
 // Aqara's SMS) and gives it to the partner, which is the consent.
 // validity is the access-token lifetime asked for (0: the default).
-func (n *Domain) RequestAuthCode(ctx context.Context, p store.Partner, account string, accountType int, validity time.Duration) (string, error) {
+func (n *Domain) RequestAuthCode(ctx context.Context, p Partner, account string, accountType int, validity time.Duration) (string, error) {
 	u, err := n.partnerAccount(ctx, p, account, accountType)
 	if err != nil {
 		return "", err
@@ -119,20 +119,20 @@ func (n *Domain) RequestAuthCode(ctx context.Context, p store.Partner, account s
 		return "", err
 	}
 	code := fmt.Sprintf("%06d", v.Int64())
-	err = n.store.PutAuthCode(ctx, store.AuthCode{AppID: p.AppID, UID: u.UID, Code: code, Validity: validity,
+	err = n.store.PutAuthCode(ctx, AuthCode{AppID: p.AppID, UID: u.UID, Code: code, Validity: validity,
 		ExpiresAt: now.Add(AuthCodeTTL), CreatedAt: now})
 	return code, err
 }
 
 // PendingAuthCodes lists a partner's unexpired auth codes (for the user's
 // and the operator's eyes, never the partner's).
-func (n *Domain) PendingAuthCodes(ctx context.Context, appID string) ([]store.AuthCode, error) {
+func (n *Domain) PendingAuthCodes(ctx context.Context, appID string) ([]AuthCode, error) {
 	return n.store.ListAuthCodes(ctx, appID, time.Now().UTC())
 }
 
 // ExchangeAuthCode is config.auth.getToken: a right code, used once within
 // its lifetime, buys a token pair. Five wrong codes void the code.
-func (n *Domain) ExchangeAuthCode(ctx context.Context, p store.Partner, account string, accountType int, code string) (PartnerTokens, error) {
+func (n *Domain) ExchangeAuthCode(ctx context.Context, p Partner, account string, accountType int, code string) (PartnerTokens, error) {
 	u, err := n.partnerAccount(ctx, p, account, accountType)
 	if err != nil {
 		return PartnerTokens{}, err
@@ -167,7 +167,7 @@ func (n *Domain) ExchangeAuthCode(ctx context.Context, p store.Partner, account 
 // RefreshPartnerToken is config.auth.refreshToken: a live refresh token of
 // this partner buys a new pair with the same lifetime; the old pair is
 // void (docs: the one-time refresh).
-func (n *Domain) RefreshPartnerToken(ctx context.Context, p store.Partner, refresh string) (PartnerTokens, error) {
+func (n *Domain) RefreshPartnerToken(ctx context.Context, p Partner, refresh string) (PartnerTokens, error) {
 	old, err := n.store.GetAqaraTokenByRefresh(ctx, core.TokenHash(refresh))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && old.AppID != p.AppID) {
 		return PartnerTokens{}, ErrRefreshInvalid
@@ -192,7 +192,7 @@ func (n *Domain) RefreshPartnerToken(ctx context.Context, p store.Partner, refre
 // CreateVirtualAccount is config.auth.createAccount: a user with no login
 // in the partner's user app, named by the partner's accountId (unique per
 // partner). With needToken it also issues a pair of the given lifetime.
-func (n *Domain) CreateVirtualAccount(ctx context.Context, p store.Partner, accountID, remark string, needToken bool, validity time.Duration) (string, *PartnerTokens, error) {
+func (n *Domain) CreateVirtualAccount(ctx context.Context, p Partner, accountID, remark string, needToken bool, validity time.Duration) (string, *PartnerTokens, error) {
 	if p.UserAppID == "" {
 		return "", nil, ErrNoUserApp
 	}
@@ -211,7 +211,7 @@ func (n *Domain) CreateVirtualAccount(ctx context.Context, p store.Partner, acco
 	if err := n.store.CreateUser(ctx, u); err != nil {
 		return "", nil, err
 	}
-	err := n.store.CreateVirtualAccount(ctx, store.VirtualAccount{AppID: p.AppID, AccountID: accountID, UID: u.UID, CreatedAt: now})
+	err := n.store.CreateVirtualAccount(ctx, VirtualAccount{AppID: p.AppID, AccountID: accountID, UID: u.UID, CreatedAt: now})
 	if errors.Is(err, store.ErrConflict) {
 		return "", nil, ErrAccountExists
 	}
@@ -231,7 +231,7 @@ func (n *Domain) CreateVirtualAccount(ctx context.Context, p store.Partner, acco
 // PartnerUser authenticates a partner's access token and returns the
 // account's uid: ErrAccessTokenWrong for a token unknown to this partner,
 // core.ErrTokenExpired for an expired one.
-func (n *Domain) PartnerUser(ctx context.Context, p store.Partner, access string) (string, error) {
+func (n *Domain) PartnerUser(ctx context.Context, p Partner, access string) (string, error) {
 	t, err := n.store.GetAqaraToken(ctx, core.TokenHash(access))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.AppID != p.AppID) {
 		return "", ErrAccessTokenWrong
@@ -247,9 +247,9 @@ func (n *Domain) PartnerUser(ctx context.Context, p store.Partner, access string
 
 // newPartnerPair makes a fresh pair: the token strings for the partner and
 // the row (hashes) for the store.
-func newPartnerPair(appID, uid string, validity time.Duration, now time.Time) (store.AqaraToken, PartnerTokens) {
+func newPartnerPair(appID, uid string, validity time.Duration, now time.Time) (AqaraToken, PartnerTokens) {
 	access, refresh := randomToken(), randomToken()
-	t := store.AqaraToken{
+	t := AqaraToken{
 		AccessHash: core.TokenHash(access), RefreshHash: core.TokenHash(refresh), AppID: appID, UID: uid,
 		AccessExpiresAt: now.Add(validity), RefreshExpiresAt: now.Add(validity + refreshExtra), CreatedAt: now,
 	}
@@ -263,17 +263,17 @@ func randomToken() string {
 }
 
 // PartnerToken returns the stored pair of a live access token of p.
-func (n *Domain) PartnerToken(ctx context.Context, p store.Partner, access string) (store.AqaraToken, error) {
+func (n *Domain) PartnerToken(ctx context.Context, p Partner, access string) (AqaraToken, error) {
 	t, err := n.store.GetAqaraToken(ctx, core.TokenHash(access))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.AppID != p.AppID) {
-		return store.AqaraToken{}, ErrAccessTokenWrong
+		return AqaraToken{}, ErrAccessTokenWrong
 	}
 	return t, err
 }
 
 // RevokePartnerToken voids a partner's access token (and its refresh
 // token); an unknown token is not an error.
-func (n *Domain) RevokePartnerToken(ctx context.Context, p store.Partner, access string) error {
+func (n *Domain) RevokePartnerToken(ctx context.Context, p Partner, access string) error {
 	err := n.store.DeleteAqaraToken(ctx, p.AppID, core.TokenHash(access))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

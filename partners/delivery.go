@@ -26,7 +26,7 @@ import (
 // Sender makes one delivery attempt of a push; nil means the partner
 // acknowledged it.
 type Sender interface {
-	Send(ctx context.Context, p store.Partner, push store.Push) error
+	Send(ctx context.Context, p Partner, push store.Push) error
 }
 
 // DeliveryOptions tune delivery; zero values take the defaults.
@@ -233,7 +233,7 @@ func (p *Delivery) round(ctx context.Context, appID string) time.Duration {
 		return idlePoll // closing: what was in flight stays pending
 	}
 	var ok []int64
-	var fails []store.PushFailure
+	var fails []PushFailure
 	lastErr := ""
 	at := time.Now().UTC()
 	for i, err := range results {
@@ -242,7 +242,7 @@ func (p *Delivery) round(ctx context.Context, appID string) time.Duration {
 			continue
 		}
 		lastErr = err.Error()
-		f := store.PushFailure{ID: due[i].ID, Attempts: due[i].Attempts + 1, Error: truncate(lastErr, 500), At: at}
+		f := PushFailure{ID: due[i].ID, Attempts: due[i].Attempts + 1, Error: truncate(lastErr, 500), At: at}
 		f.NextAt = at.Add(p.backoff(f.Attempts))
 		f.Dead = f.NextAt.Sub(due[i].CreatedAt) > p.o.GiveUp
 		if f.Dead {

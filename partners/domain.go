@@ -26,7 +26,7 @@ type Core interface {
 
 // Options configure a Domain.
 type Options struct {
-	Store  store.Store
+	Store  Store
 	Logger *slog.Logger
 	// PushBacklog bounds the pending pushes of one partner (default
 	// DefaultPushBacklog); past it new pushes for that partner are dropped
@@ -41,7 +41,7 @@ type Options struct {
 // the node starts.
 type Domain struct {
 	core       Core
-	store      store.Store
+	store      Store
 	log        *slog.Logger
 	outbox     *outbox
 	pushHealth *pushHealthTracker
@@ -79,3 +79,6 @@ func (n *Domain) Start(ctx context.Context) error {
 
 // now is the domain's clock, in the store's precision.
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// Store exposes the domain's store (tests seed rows through it).
+func (n *Domain) Store() Store { return n.store }

@@ -51,9 +51,9 @@ type outbox struct {
 	backlog int64
 
 	mu       sync.RWMutex
-	pushable map[string]bool                 // appId -> has a push URL
-	subs     map[string][]store.Subscription // did -> subscriptions
-	pending  map[string]int64                // appId -> pending pushes
+	pushable map[string]bool           // appId -> has a push URL
+	subs     map[string][]Subscription // did -> subscriptions
+	pending  map[string]int64          // appId -> pending pushes
 	notify   []func(appID string)
 	changed  []func(appID string)
 }
@@ -63,7 +63,7 @@ func newOutbox(n *Domain, backlog int64) *outbox {
 		backlog = DefaultPushBacklog
 	}
 	return &outbox{n: n, backlog: backlog, pushable: map[string]bool{},
-		subs: map[string][]store.Subscription{}, pending: map[string]int64{}}
+		subs: map[string][]Subscription{}, pending: map[string]int64{}}
 }
 
 // load reads partners, subscriptions and pending counts at start.
@@ -93,7 +93,7 @@ func (o *outbox) load(ctx context.Context) error {
 }
 
 // setPartner records whether a partner takes pushes.
-func (o *outbox) setPartner(p store.Partner) {
+func (o *outbox) setPartner(p Partner) {
 	o.mu.Lock()
 	o.pushable[p.AppID] = p.PushURL != ""
 	o.mu.Unlock()
@@ -309,7 +309,7 @@ func (n *Domain) pushesDelivered(ctx context.Context, appID string, ids []int64)
 }
 
 // pushesFailed records failed attempts; the dead ones leave the backlog.
-func (n *Domain) pushesFailed(ctx context.Context, appID string, fs []store.PushFailure) error {
+func (n *Domain) pushesFailed(ctx context.Context, appID string, fs []PushFailure) error {
 	if len(fs) == 0 {
 		return nil
 	}

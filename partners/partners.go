@@ -36,12 +36,12 @@ type PartnerSettings struct {
 // CreatePartner stores a new Aqara-style partner with a fresh appId, Keyid
 // and appKey (request signing) and a fresh push appkey and appSecret (push
 // signing, used only when PushSign is on).
-func (n *Domain) CreatePartner(ctx context.Context, s PartnerSettings) (store.Partner, error) {
+func (n *Domain) CreatePartner(ctx context.Context, s PartnerSettings) (Partner, error) {
 	s, err := n.checkPartner(ctx, s)
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
-	p := store.Partner{
+	p := Partner{
 		AppID:         core.NewKey(),
 		KeyID:         NewKeyID(),
 		AppKey:        core.NewKey(),
@@ -55,41 +55,41 @@ func (n *Domain) CreatePartner(ctx context.Context, s PartnerSettings) (store.Pa
 	}
 	if err := n.store.CreatePartner(ctx, p); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return store.Partner{}, core.ErrConflict
+			return Partner{}, core.ErrConflict
 		}
-		return store.Partner{}, err
+		return Partner{}, err
 	}
 	n.outbox.setPartner(p)
 	return p, nil
 }
 
 // Partner returns a partner, or ErrPartnerNotFound.
-func (n *Domain) Partner(ctx context.Context, appID string) (store.Partner, error) {
+func (n *Domain) Partner(ctx context.Context, appID string) (Partner, error) {
 	p, err := n.store.GetPartner(ctx, appID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Partner{}, ErrPartnerNotFound
+		return Partner{}, ErrPartnerNotFound
 	}
 	return p, err
 }
 
 // Partners returns every partner, oldest first.
-func (n *Domain) Partners(ctx context.Context) ([]store.Partner, error) {
+func (n *Domain) Partners(ctx context.Context) ([]Partner, error) {
 	return n.store.ListPartners(ctx)
 }
 
 // UpdatePartner replaces a partner's settings (all of them) and returns the
 // result; ErrPartnerNotFound if absent. Keys and suspension are unchanged.
-func (n *Domain) UpdatePartner(ctx context.Context, appID string, s PartnerSettings) (store.Partner, error) {
+func (n *Domain) UpdatePartner(ctx context.Context, appID string, s PartnerSettings) (Partner, error) {
 	s, err := n.checkPartner(ctx, s)
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
-	err = n.store.UpdatePartner(ctx, store.Partner{AppID: appID, Name: s.Name, PushURL: s.PushURL, PushSign: s.PushSign, UserAppID: s.UserAppID})
+	err = n.store.UpdatePartner(ctx, Partner{AppID: appID, Name: s.Name, PushURL: s.PushURL, PushSign: s.PushSign, UserAppID: s.UserAppID})
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Partner{}, ErrPartnerNotFound
+		return Partner{}, ErrPartnerNotFound
 	}
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
 	p, err := n.Partner(ctx, appID)
 	if err == nil {
@@ -102,17 +102,17 @@ func (n *Domain) UpdatePartner(ctx context.Context, appID string, s PartnerSetti
 // SetPartnerSuspended stops pushes to a partner, recording why and when, or
 // with suspended false re-enables it (clearing both), and returns the
 // result; ErrPartnerNotFound if absent.
-func (n *Domain) SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string) (store.Partner, error) {
+func (n *Domain) SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string) (Partner, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 500 {
-		return store.Partner{}, &core.InputError{Field: "reason", Reason: "must be at most 500 characters"}
+		return Partner{}, &core.InputError{Field: "reason", Reason: "must be at most 500 characters"}
 	}
 	err := n.store.SetPartnerSuspended(ctx, appID, suspended, reason, time.Now().UTC().Truncate(time.Millisecond))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Partner{}, ErrPartnerNotFound
+		return Partner{}, ErrPartnerNotFound
 	}
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
 	n.partnerChanged(appID)
 	return n.Partner(ctx, appID)
@@ -121,13 +121,13 @@ func (n *Domain) SetPartnerSuspended(ctx context.Context, appID string, suspende
 // SetPartnerPushSuspended stops (or, with suspended false, resumes) the
 // pushes of a partner only, as the failure rule of the push deliverer
 // does; ErrPartnerNotFound if absent. Pending pushes stay queued.
-func (n *Domain) SetPartnerPushSuspended(ctx context.Context, appID string, suspended bool, reason string) (store.Partner, error) {
+func (n *Domain) SetPartnerPushSuspended(ctx context.Context, appID string, suspended bool, reason string) (Partner, error) {
 	err := n.store.SetPartnerPushSuspended(ctx, appID, suspended, reason, time.Now().UTC().Truncate(time.Millisecond))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Partner{}, ErrPartnerNotFound
+		return Partner{}, ErrPartnerNotFound
 	}
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
 	n.partnerChanged(appID)
 	return n.Partner(ctx, appID)

@@ -28,61 +28,61 @@ const MaxPositionDepth = 10
 
 // CreatePosition makes a position of uid under parentID ("" for a top
 // level), which must be one of uid's.
-func (n *Domain) CreatePosition(ctx context.Context, uid, name, description, parentID string) (store.Position, error) {
+func (n *Domain) CreatePosition(ctx context.Context, uid, name, description, parentID string) (Position, error) {
 	name, description, err := checkPosition(name, description)
 	if err != nil {
-		return store.Position{}, err
+		return Position{}, err
 	}
 	if parentID != "" {
 		depth := 1
 		for id := parentID; id != ""; depth++ {
 			if depth >= MaxPositionDepth {
-				return store.Position{}, ErrPositionTooDeep
+				return Position{}, ErrPositionTooDeep
 			}
 			pp, err := n.Position(ctx, uid, id)
 			if err != nil {
-				return store.Position{}, err
+				return Position{}, err
 			}
 			id = pp.ParentID
 		}
 	}
 	v, err := rand.Int(rand.Reader, big.NewInt(1e15))
 	if err != nil {
-		return store.Position{}, err
+		return Position{}, err
 	}
-	p := store.Position{
+	p := Position{
 		PositionID: fmt.Sprintf("real1.%015d", v.Int64()), UID: uid, ParentID: parentID,
 		Name: name, Description: description, CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 	}
 	if err := n.store.CreatePosition(ctx, p); err != nil {
-		return store.Position{}, err
+		return Position{}, err
 	}
 	return p, nil
 }
 
 // Position returns one of uid's positions; ErrPositionNotFound for another
 // user's too, so ids of others are not confirmed.
-func (n *Domain) Position(ctx context.Context, uid, positionID string) (store.Position, error) {
+func (n *Domain) Position(ctx context.Context, uid, positionID string) (Position, error) {
 	p, err := n.store.GetPosition(ctx, positionID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && p.UID != uid) {
-		return store.Position{}, ErrPositionNotFound
+		return Position{}, ErrPositionNotFound
 	}
 	return p, err
 }
 
 // UpdatePosition renames one of uid's positions.
-func (n *Domain) UpdatePosition(ctx context.Context, uid, positionID, name, description string) (store.Position, error) {
+func (n *Domain) UpdatePosition(ctx context.Context, uid, positionID, name, description string) (Position, error) {
 	name, description, err := checkPosition(name, description)
 	if err != nil {
-		return store.Position{}, err
+		return Position{}, err
 	}
 	p, err := n.Position(ctx, uid, positionID)
 	if err != nil {
-		return store.Position{}, err
+		return Position{}, err
 	}
 	p.Name, p.Description = name, description
 	if err := n.store.UpdatePosition(ctx, p); err != nil {
-		return store.Position{}, err
+		return Position{}, err
 	}
 	return p, nil
 }
@@ -103,7 +103,7 @@ func (n *Domain) DeletePosition(ctx context.Context, uid, positionID string) err
 }
 
 // Positions lists uid's positions under parentID, and how many there are.
-func (n *Domain) Positions(ctx context.Context, uid, parentID string, limit, offset int) ([]store.Position, int, error) {
+func (n *Domain) Positions(ctx context.Context, uid, parentID string, limit, offset int) ([]Position, int, error) {
 	return n.store.ListPositions(ctx, uid, parentID, limit, offset)
 }
 

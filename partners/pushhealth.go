@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/switchboard-iot/switchboard/store"
 )
 
 // Push health follows Aqara's rule (notes aqara.md §4.3): when more than 5 %
@@ -110,15 +108,15 @@ func (t *pushHealthTracker) load(ctx context.Context) error {
 }
 
 // window is h as the store keeps it.
-func (h *partnerHealth) window(appID string) store.PushWindow {
-	return store.PushWindow{AppID: appID, Start: h.start, Attempts: h.attempts[:], Failed: h.failed[:],
+func (h *partnerHealth) window(appID string) PushWindow {
+	return PushWindow{AppID: appID, Start: h.start, Attempts: h.attempts[:], Failed: h.failed[:],
 		WarnedAt: h.warnedAt, LastError: h.lastError}
 }
 
 // save writes w when it matters (see the top of this file); dirty says it
 // holds a failure or a warning. Called with t.mu held, which keeps a
 // partner's writes in order.
-func (t *pushHealthTracker) save(ctx context.Context, h *partnerHealth, w store.PushWindow, dirty bool) {
+func (t *pushHealthTracker) save(ctx context.Context, h *partnerHealth, w PushWindow, dirty bool) {
 	if !dirty && !h.stored {
 		return
 	}

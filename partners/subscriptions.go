@@ -12,7 +12,7 @@ import (
 // (datapoint names) of devices bound to uid. Every device must be bound to
 // uid (core.ErrNotBound) and nothing is stored otherwise. The adapter checks the
 // names against the schema.
-func (n *Domain) Subscribe(ctx context.Context, appID, uid string, subs []store.Subscription) error {
+func (n *Domain) Subscribe(ctx context.Context, appID, uid string, subs []Subscription) error {
 	for i := range subs {
 		subs[i].AppID, subs[i].UID = appID, uid
 		if _, err := n.core.Binding(ctx, uid, subs[i].DID); err != nil {
@@ -31,7 +31,7 @@ func (n *Domain) Subscribe(ctx context.Context, appID, uid string, subs []store.
 
 // Unsubscribe removes subscriptions of partner appID on devices bound to
 // uid; the devices must be bound to uid (core.ErrNotBound).
-func (n *Domain) Unsubscribe(ctx context.Context, appID, uid string, subs []store.Subscription) error {
+func (n *Domain) Unsubscribe(ctx context.Context, appID, uid string, subs []Subscription) error {
 	for i := range subs {
 		subs[i].AppID, subs[i].UID = appID, uid
 		if _, err := n.core.Binding(ctx, uid, subs[i].DID); err != nil {
@@ -46,11 +46,11 @@ func (n *Domain) Unsubscribe(ctx context.Context, appID, uid string, subs []stor
 }
 
 // DeviceSubscriptions lists the subscriptions on a device.
-func (n *Domain) DeviceSubscriptions(ctx context.Context, did string) ([]store.Subscription, error) {
+func (n *Domain) DeviceSubscriptions(ctx context.Context, did string) ([]Subscription, error) {
 	return n.store.DeviceSubscriptions(ctx, did)
 }
 
-func (n *Domain) reloadSubscriptions(ctx context.Context, subs []store.Subscription) {
+func (n *Domain) reloadSubscriptions(ctx context.Context, subs []Subscription) {
 	seen := map[string]bool{}
 	for _, s := range subs {
 		if !seen[s.DID] {

@@ -151,7 +151,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// The partner domain follows the node's changes (its outbox writes
 	// pushes in the node's transactions), so it exists first and loads
 	// before the node starts ending its previous life's sessions.
-	s.partners = partners.New(partners.Options{Store: s.store, Logger: s.log, PushPolicy: cfg.PushPolicy})
+	ps, ok := s.store.(partners.Store)
+	if !ok {
+		return nil, errors.New("the store does not keep the partner domain's state (partners.Store)")
+	}
+	s.partners = partners.New(partners.Options{Store: ps, Logger: s.log, PushPolicy: cfg.PushPolicy})
 	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, NodeID: cfg.NodeID,
 		NodeLease: cfg.NodeLease, LeaseLost: s.leaseLost, Follower: s.partners.Follower()}); err != nil {
 		return nil, err

@@ -71,7 +71,7 @@ type pushView struct {
 	LastError   string     `json:"last_error"`
 }
 
-func (a *API) viewPartner(ctx context.Context, p store.Partner) partnerView {
+func (a *API) viewPartner(ctx context.Context, p partners.Partner) partnerView {
 	v := partnerView{
 		AppID: p.AppID, KeyID: p.KeyID, AppKey: p.AppKey, Name: p.Name,
 		PushURL: p.PushURL, PushSign: p.PushSign, PushAppKey: p.PushAppKey, PushAppSecret: p.PushAppSecret,

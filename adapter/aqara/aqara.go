@@ -19,7 +19,6 @@ import (
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/metrics"
 	"github.com/switchboard-iot/switchboard/partners"
-	"github.com/switchboard-iot/switchboard/store"
 )
 
 // Path is the one endpoint of the intent API.
@@ -90,7 +89,7 @@ func (a *API) Register(mux *http.ServeMux) {
 // call is one request after authentication.
 type call struct {
 	reqID       string
-	partner     store.Partner
+	partner     partners.Partner
 	accessToken string // Accesstoken header, "" when absent
 	uid         string // the account the token is for (intents with needsToken)
 	data        []byte // intent data; nil when absent or null
@@ -168,18 +167,18 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 
 // authenticate verifies the signing headers against the partner that Appid
 // names. On failure it returns the code and a detail for msgDetails.
-func (a *API) authenticate(r *http.Request) (store.Partner, aqarasign.Headers, Code, string) {
+func (a *API) authenticate(r *http.Request) (partners.Partner, aqarasign.Headers, Code, string) {
 	h := aqarasign.HeadersFrom(r.Header)
 	for _, f := range []struct{ name, v string }{
 		{aqarasign.HeaderAppID, h.AppID}, {aqarasign.HeaderKeyID, h.KeyID},
 		{aqarasign.HeaderNonce, h.Nonce}, {aqarasign.HeaderTime, h.Time}, {aqarasign.HeaderSign, h.Sign},
 	} {
 		if f.v == "" {
-			return store.Partner{}, h, CodeHeader, "missing header " + f.name
+			return partners.Partner{}, h, CodeHeader, "missing header " + f.name
 		}
 	}
 	if len(h.AppID) > 64 {
-		return store.Partner{}, h, CodeAppIDIllegal, "unknown Appid"
+		return partners.Partner{}, h, CodeAppIDIllegal, "unknown Appid"
 	}
 	p, err := a.partners.Partner(r.Context(), h.AppID)
 	switch {

@@ -15,7 +15,6 @@ import (
 	"github.com/switchboard-iot/switchboard/codec/aqarasign"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/partners"
-	"github.com/switchboard-iot/switchboard/store"
 )
 
 // env is a decoded envelope; fields are json.RawMessage-free so that a
@@ -38,7 +37,7 @@ func freshNonce() string {
 type client struct {
 	t   *testing.T
 	url string
-	p   store.Partner
+	p   partners.Partner
 }
 
 func setup(t *testing.T) (*testserver.Server, *client) {

@@ -13,7 +13,6 @@ import (
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/partners"
-	"github.com/switchboard-iot/switchboard/store"
 )
 
 // BenchmarkDurablePushes measures durable pushes per second end to end:
@@ -67,7 +66,7 @@ func BenchmarkDurablePushes(b *testing.B) {
 		b.Fatal(err)
 	}
 	rc.AppSecret = p.PushAppSecret
-	if err := pd.Subscribe(ctx, p.AppID, u.UID, []store.Subscription{{DID: d.DID, ResourceID: "LED_R"}}); err != nil {
+	if err := pd.Subscribe(ctx, p.AppID, u.UID, []partners.Subscription{{DID: d.DID, ResourceID: "LED_R"}}); err != nil {
 		b.Fatal(err)
 	}
 	dev, err := n.Store().GetDevice(ctx, d.DID)

@@ -16,7 +16,6 @@ import (
 	"github.com/switchboard-iot/switchboard/devsim"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/partners"
-	"github.com/switchboard-iot/switchboard/store"
 )
 
 // partnerWorld is a server with a Gizwits app, a user with a bound lamp,
@@ -24,7 +23,7 @@ import (
 // by a real HTTP receiver.
 type partnerWorld struct {
 	srv     *testserver.Server
-	partner store.Partner
+	partner partners.Partner
 	uid     string
 	dev     *devsim.Device
 	api     *aqc.Client // no token yet
@@ -357,7 +356,7 @@ func TestPartnerTokens(t *testing.T) {
 	// refresh token 2007.
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	hash := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
-	if err := w.srv.Node().Store().CreateAqaraToken(ctx, store.AqaraToken{
+	if err := w.srv.Partners().Store().CreateAqaraToken(ctx, partners.AqaraToken{
 		AccessHash: hash("old-access"), RefreshHash: hash("old-refresh"), AppID: w.partner.AppID, UID: w.uid,
 		AccessExpiresAt: now.Add(-time.Minute), RefreshExpiresAt: now.Add(-time.Second), CreatedAt: now.Add(-time.Hour),
 	}); err != nil {

@@ -3,7 +3,7 @@ package aqara
 import (
 	"net/http"
 
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // positionObject is a position as query.position.info returns it. Every
@@ -16,7 +16,7 @@ type positionObject struct {
 	CreateTime       int64  `json:"createTime"` // ms
 }
 
-func viewPosition(p store.Position) positionObject {
+func viewPosition(p partners.Position) positionObject {
 	return positionObject{ParentPositionID: p.ParentID, PositionID: p.PositionID, PositionName: p.Name,
 		Description: p.Description, CreateTime: p.CreatedAt.UnixMilli()}
 }

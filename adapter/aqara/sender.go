@@ -80,7 +80,7 @@ func NewSender(api *API, o PushOptions) *Sender {
 }
 
 // Send makes one attempt; nil means the partner answered {"code":0}.
-func (s *Sender) Send(ctx context.Context, partner store.Partner, push store.Push) error {
+func (s *Sender) Send(ctx context.Context, partner partners.Partner, push store.Push) error {
 	m, err := decodeMessage(push.Payload)
 	if err != nil {
 		return fmt.Errorf("payload: %w", err)

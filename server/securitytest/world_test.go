@@ -60,7 +60,7 @@ type world struct {
 	victimAlias      string
 	victimPositionID string
 
-	pA, pB, pOff           store.Partner
+	pA, pB, pOff           partners.Partner
 	pAVictimToken          string // partner A's access token for a1
 	pAToken, pARefresh     string // partner A's for its virtual account (bound to disabledLamp)
 	pBToken, pBRefresh     string // partner B's for its own account
@@ -141,7 +141,7 @@ func newWorld(t *testing.T) *world {
 		AccessToken  string `json:"accessToken"`
 		RefreshToken string `json:"refreshToken"`
 	}
-	newAccount := func(p store.Partner, id string) {
+	newAccount := func(p partners.Partner, id string) {
 		acct.OpenID, acct.AccessToken, acct.RefreshToken = "", "", ""
 		must(w.partner(p, "").Call(ctx, "config.auth.createAccount",
 			map[string]any{"accountId": id, "needAccessToken": true, "accessTokenValidity": "1h"}, &acct))
@@ -162,11 +162,11 @@ func newWorld(t *testing.T) *world {
 	// things only.
 	w.pAVictimToken = "partner-a-token-for-victim-0123456789"
 	now := time.Now().UTC()
-	must(n.Store().CreateAqaraToken(ctx, store.AqaraToken{AccessHash: sha256hex(w.pAVictimToken), RefreshHash: sha256hex("r-" + w.pAVictimToken),
+	must(pd.Store().CreateAqaraToken(ctx, partners.AqaraToken{AccessHash: sha256hex(w.pAVictimToken), RefreshHash: sha256hex("r-" + w.pAVictimToken),
 		AppID: w.pA.AppID, UID: w.a1.uid, AccessExpiresAt: now.Add(time.Hour), RefreshExpiresAt: now.Add(2 * time.Hour), CreatedAt: now}))
 	w.pAExpired = "partner-a-expired-token-0123456789"
 	past = now.Add(-3 * time.Hour)
-	must(n.Store().CreateAqaraToken(ctx, store.AqaraToken{AccessHash: sha256hex(w.pAExpired), RefreshHash: sha256hex("r-" + w.pAExpired),
+	must(pd.Store().CreateAqaraToken(ctx, partners.AqaraToken{AccessHash: sha256hex(w.pAExpired), RefreshHash: sha256hex("r-" + w.pAExpired),
 		AppID: w.pA.AppID, UID: w.partnerAUID, AccessExpiresAt: past.Add(time.Hour), RefreshExpiresAt: past.Add(2 * time.Hour), CreatedAt: past}))
 	_, err = srv.Admin.SetPartnerSuspended(ctx, w.pOff.AppID, true, "security suite")
 	must(err)
@@ -184,7 +184,7 @@ func sha256hex(s string) string {
 }
 
 // partner is a signing client of p with an access token.
-func (w *world) partner(p store.Partner, token string) *aqc.Client {
+func (w *world) partner(p partners.Partner, token string) *aqc.Client {
 	return &aqc.Client{URL: w.aqURL, AppID: p.AppID, KeyID: p.KeyID, AppKey: p.AppKey, AccessToken: token}
 }
 
