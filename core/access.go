@@ -60,7 +60,7 @@ func (n *Node) AuthToken(ctx context.Context, appID, token string) (store.User, 
 	if token == "" || len(token) > 128 {
 		return store.User{}, TokenGrant{}, n.tokenRefused(ctx, appID)
 	}
-	t, err := n.store.GetToken(ctx, tokenHash(token))
+	t, err := n.store.GetToken(ctx, TokenHash(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, TokenGrant{}, n.tokenRefused(ctx, appID)
 	}

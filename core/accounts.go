@@ -214,7 +214,7 @@ func (n *Node) RevokeUserTokens(ctx context.Context, uid string) (int, error) {
 
 // RevokeToken ends one token and the live sessions logged in with it.
 func (n *Node) RevokeToken(ctx context.Context, token string) error {
-	h := tokenHash(token)
+	h := TokenHash(token)
 	t, err := n.store.GetToken(ctx, h)
 	if err == nil {
 		err = n.store.DeleteToken(ctx, h)
@@ -274,7 +274,7 @@ func (n *Node) UpdateUser(ctx context.Context, u store.User, pw, keepToken strin
 	if pw != "" {
 		keep := ""
 		if keepToken != "" {
-			keep = tokenHash(keepToken)
+			keep = TokenHash(keepToken)
 		}
 		if _, err := n.store.DeleteOtherUserTokens(ctx, u.UID, keep); err != nil {
 			return store.User{}, err
@@ -312,15 +312,16 @@ func (n *Node) issueToken(ctx context.Context, appID, uid string) (Session, erro
 	}
 	tok := hex.EncodeToString(b[:])
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	t := store.Token{Hash: tokenHash(tok), AppID: appID, UID: uid, ExpiresAt: now.Add(n.tokenTTL), CreatedAt: now}
+	t := store.Token{Hash: TokenHash(tok), AppID: appID, UID: uid, ExpiresAt: now.Add(n.tokenTTL), CreatedAt: now}
 	if err := n.store.CreateToken(ctx, t); err != nil {
 		return Session{}, err
 	}
 	return Session{Token: tok, UID: uid, ExpiresAt: t.ExpiresAt}, nil
 }
 
-// tokenHash is what the store keeps of a token.
-func tokenHash(tok string) string {
+// TokenHash is how tokens are kept in the store: their SHA-256, hex. A
+// stolen database yields no usable token.
+func TokenHash(tok string) string {
 	sum := sha256.Sum256([]byte(tok))
 	return hex.EncodeToString(sum[:])
 }

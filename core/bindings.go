@@ -73,7 +73,7 @@ func (n *Node) bind(ctx context.Context, uid string, d store.Device, o BindOptio
 		return store.Binding{}, invalidInput("", "remark or dev_alias too long")
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	pushes, err := n.outbox.forBinding(ctx, uid, d.DID, d.ProductKey, true, now)
+	pushes, err := n.follower.ForBinding(ctx, uid, d.DID, d.ProductKey, true, now)
 	if err != nil {
 		return store.Binding{}, err
 	}
@@ -81,13 +81,13 @@ func (n *Node) bind(ctx context.Context, uid string, d store.Device, o BindOptio
 		UID: uid, DID: d.DID, Remark: o.Remark, Alias: strings.TrimSpace(o.Alias), CreatedAt: now,
 	}, pushes...)
 	if err != nil || !created {
-		n.outbox.release(pushes) // an existing binding enqueues nothing
+		n.follower.Unwritten(pushes) // an existing binding enqueues nothing
 	}
 	if err != nil {
 		return store.Binding{}, err
 	}
 	if created {
-		n.outbox.committed(pushes)
+		n.follower.Written(pushes)
 		n.publishJSON(ctx, SubjectUserBinding(uid), BindingEvent{UID: uid, DID: d.DID, Bind: true, At: b.CreatedAt})
 	}
 	return b, nil
@@ -101,20 +101,20 @@ func (n *Node) Unbind(ctx context.Context, uid, did string) error {
 	if d, err := n.store.GetDevice(ctx, did); err == nil {
 		productKey = d.ProductKey
 	}
-	pushes, err := n.outbox.forBinding(ctx, uid, did, productKey, false, now)
+	pushes, err := n.follower.ForBinding(ctx, uid, did, productKey, false, now)
 	if err != nil {
 		return err
 	}
 	if err := n.store.Unbind(ctx, uid, did, pushes...); err != nil {
-		n.outbox.release(pushes)
+		n.follower.Unwritten(pushes)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrNotBound
 		}
 		return err
 	}
-	n.outbox.committed(pushes)
+	n.follower.Written(pushes)
 	// The subscriptions made through this binding went with it.
-	n.outbox.reloadDevice(ctx, did)
+	n.follower.DeviceChanged(ctx, did)
 	n.publishJSON(ctx, SubjectUserBinding(uid), BindingEvent{UID: uid, DID: did, Bind: false, At: time.Now().UTC()})
 	return nil
 }

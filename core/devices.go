@@ -137,23 +137,23 @@ func (n *Node) DeleteDevice(ctx context.Context, did string) error {
 			return err
 		}
 		for _, b := range bound {
-			p, err := n.outbox.forBinding(ctx, b.UID, did, d.ProductKey, false, now)
+			p, err := n.follower.ForBinding(ctx, b.UID, did, d.ProductKey, false, now)
 			if err != nil {
-				n.outbox.release(pushes)
+				n.follower.Unwritten(pushes)
 				return err
 			}
 			pushes = append(pushes, p...)
 		}
 	}
 	if err := n.store.DeleteDevice(ctx, did, pushes...); err != nil {
-		n.outbox.release(pushes)
+		n.follower.Unwritten(pushes)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrDeviceNotFound
 		}
 		return err
 	}
-	n.outbox.committed(pushes)
-	n.outbox.reloadDevice(ctx, did)
+	n.follower.Written(pushes)
+	n.follower.DeviceChanged(ctx, did)
 	n.states.forget(did)
 	for _, b := range bound {
 		n.publishJSON(ctx, SubjectUserBinding(b.UID), BindingEvent{UID: b.UID, DID: did, Bind: false, At: now})

@@ -36,12 +36,9 @@ type Options struct {
 	// to the store in one batch (default 100ms). See states.go for why they
 	// are batched.
 	StateFlushInterval time.Duration
-	// PushBacklog bounds the pending pushes of one partner (default
-	// DefaultPushBacklog); past it new pushes for that partner are dropped
-	// and logged rather than filling the disk.
-	PushBacklog int64
-	// PushPolicy is the failure rule that suspends a partner's pushes.
-	PushPolicy PushPolicy
+	// Follower writes its rows in the node's transactions (follower.go):
+	// the partner domain's outbox. Nil: none.
+	Follower Follower
 	// NodeID names this node among the nodes sharing the store; it must
 	// stay the same across restarts, so a start can end the sessions of
 	// the node's previous life (sessions.go). Default "local".
@@ -61,11 +58,10 @@ type Node struct {
 	presence Presence
 	log      *slog.Logger
 
-	schemas    sync.Map // product key -> *datapoint.Schema (products are immutable)
-	states     *stateCache
-	outbox     *outbox
-	pushHealth *pushHealthTracker
-	sessions   sessionClock
+	schemas  sync.Map // product key -> *datapoint.Schema (products are immutable)
+	states   *stateCache
+	follower Follower
+	sessions sessionClock
 
 	flushEvery time.Duration
 	tokenTTL   time.Duration
@@ -106,6 +102,9 @@ func New(o Options) (*Node, error) {
 	if o.StateFlushInterval <= 0 {
 		o.StateFlushInterval = 100 * time.Millisecond
 	}
+	if o.Follower == nil {
+		o.Follower = noFollower{}
+	}
 	n := &Node{
 		store:      o.Store,
 		bus:        o.Bus,
@@ -113,6 +112,7 @@ func New(o Options) (*Node, error) {
 		log:        o.Logger,
 		flushEvery: o.StateFlushInterval,
 		tokenTTL:   o.TokenTTL,
+		follower:   o.Follower,
 		hashSlots:  make(chan struct{}, 2),
 		dummyHash:  dummy,
 		stop:       make(chan struct{}),
@@ -123,22 +123,13 @@ func New(o Options) (*Node, error) {
 		leaseDone:  make(chan struct{}),
 	}
 	n.states = newStateCache(n)
-	n.outbox = newOutbox(n, o.PushBacklog)
-	n.pushHealth = newPushHealth(n, o.PushPolicy)
 	return n, nil
 }
 
-// Start loads what the outbox and the push-failure rule keep in memory,
-// begins this node's new life (epoch) and ends the device sessions of its
+// Start begins this node's new life (epoch) and ends the device sessions of its
 // previous one, then runs the background state writer. Adapters start
 // after it, so no device can connect before its stale session is ended.
 func (n *Node) Start(ctx context.Context) error {
-	if err := n.outbox.load(ctx); err != nil {
-		return fmt.Errorf("core: load outbox: %w", err)
-	}
-	if err := n.pushHealth.load(ctx); err != nil {
-		return fmt.Errorf("core: load push health: %w", err)
-	}
 	if err := n.startSessions(ctx); err != nil {
 		return fmt.Errorf("core: end the previous life's sessions: %w", err)
 	}
@@ -166,8 +157,8 @@ func (n *Node) Close(ctx context.Context) error {
 	return err
 }
 
-// Store exposes the store for adapters that read rows the core does not
-// model (none yet besides the admin API's listings).
+// Store exposes the store, for tests and tools that seed or read rows
+// directly (internal/demo).
 func (n *Node) Store() store.Store { return n.store }
 
 // Bus exposes the bus so app-side adapters can subscribe to device events.

@@ -98,17 +98,17 @@ func (n *Node) endSessions(ctx context.Context, ds []store.Device) (int, error) 
 	ends := make([]store.SessionEnd, len(ds))
 	for i, d := range ds {
 		ends[i] = store.SessionEnd{DID: d.DID, Owner: d.Owner, At: now,
-			Pushes: n.outbox.forStatus(d.DID, d.ProductKey, false, now)}
+			Pushes: n.follower.ForStatus(d.DID, d.ProductKey, false, now)}
 	}
 	ended, err := n.store.EndSessions(ctx, ends)
 	count := 0
 	for i, e := range ends {
 		if err != nil || !ended[i] {
-			n.outbox.release(e.Pushes)
+			n.follower.Unwritten(e.Pushes)
 			continue
 		}
 		count++
-		n.outbox.committed(e.Pushes)
+		n.follower.Written(e.Pushes)
 		n.publishStatus(ctx, ds[i], false, now)
 	}
 	return count, err
@@ -124,10 +124,10 @@ func (n *Node) DeviceOnline(ctx context.Context, d store.Device) (store.SessionO
 	mu.Lock()
 	defer mu.Unlock()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	pushes := n.outbox.forStatus(d.DID, d.ProductKey, true, now)
+	pushes := n.follower.ForStatus(d.DID, d.ProductKey, true, now)
 	was, err := n.store.SetDeviceOnline(ctx, d.DID, owner, now, pushes...)
 	if err != nil || was {
-		n.outbox.release(pushes)
+		n.follower.Unwritten(pushes)
 		if errors.Is(err, store.ErrNotFound) {
 			err = ErrDeviceNotFound
 		}
@@ -139,7 +139,7 @@ func (n *Node) DeviceOnline(ctx context.Context, d store.Device) (store.SessionO
 		}
 		return owner, err
 	}
-	n.outbox.committed(pushes)
+	n.follower.Written(pushes)
 	n.publishStatus(ctx, d, true, now)
 	return owner, nil
 }

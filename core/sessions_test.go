@@ -44,14 +44,14 @@ func (l *lockedBuffer) count(s string) int {
 }
 
 // startLife starts a node with the given id on the database at path.
-func startLife(t *testing.T, path, nodeID string, logs *lockedBuffer, policy core.PushPolicy) *life {
+func startLife(t *testing.T, path, nodeID string, logs *lockedBuffer) *life {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := memory.New(memory.Options{})
-	n, err := core.New(core.Options{Store: st, Bus: b, NodeID: nodeID, PushPolicy: policy,
+	n, err := core.New(core.Options{Store: st, Bus: b, NodeID: nodeID,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestStartEndsThePreviousLifesSessions(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db")
 	logs := &lockedBuffer{}
-	first := startLife(t, path, "node-a", logs, core.PushPolicy{})
+	first := startLife(t, path, "node-a", logs)
 	_, d := world(t, first.n)
 	oldOwner, err := first.n.DeviceOnline(ctx, d)
 	if err != nil {
@@ -95,13 +95,13 @@ func TestStartEndsThePreviousLifesSessions(t *testing.T) {
 	}
 	first.die()
 
-	other := startLife(t, path, "node-b", logs, core.PushPolicy{})
+	other := startLife(t, path, "node-b", logs)
 	if !online(t, other.st, d.DID) {
 		t.Fatal("another node's start ended node-a's session")
 	}
 	other.die()
 
-	again := startLife(t, path, "node-a", logs, core.PushPolicy{})
+	again := startLife(t, path, "node-a", logs)
 	if online(t, again.st, d.DID) {
 		t.Fatal("the restarted node left its previous life's session online")
 	}
@@ -128,62 +128,6 @@ func TestStartEndsThePreviousLifesSessions(t *testing.T) {
 	}
 	if ev := receive(t, status); ev.Kind != core.EventOffline {
 		t.Fatalf("event = %s, want offline (and nothing for the stale end)", ev.Kind)
-	}
-}
-
-// TestPushWarningSurvivesRestarts: a partner warned for failing pushes stays
-// warned across restarts, with the same clock and without a second warning
-// line, and is suspended once the grace period after the one warning ends,
-// however often the node restarts meanwhile.
-func TestPushWarningSurvivesRestarts(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "db")
-	logs := &lockedBuffer{}
-	policy := core.PushPolicy{MinSample: 5, Grace: 300 * time.Millisecond}
-	l := startLife(t, path, "node-a", logs, policy)
-	p, err := l.n.CreatePartner(ctx, core.PartnerSettings{Name: "acme", PushURL: "http://127.0.0.1:1/push"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.n.RecordPushAttempts(ctx, p.AppID, 1, 9, "HTTP 503")
-	h, err := l.n.PartnerPushHealth(ctx, p.AppID)
-	if err != nil || h.State != core.PushWarned {
-		t.Fatalf("health = %+v, %v; want warned", h, err)
-	}
-	warnedAt := h.WarnedAt
-	const warning = "partner push failures over the limit"
-	lives := 1
-	deadline := time.Now().Add(20 * time.Second)
-	for h.State != core.PushSuspended {
-		if time.Now().After(deadline) {
-			t.Fatalf("not suspended after %d lives; health %+v", lives, h)
-		}
-		l.die()
-		l = startLife(t, path, "node-a", logs, policy)
-		lives++
-		if h, err = l.n.PartnerPushHealth(ctx, p.AppID); err != nil {
-			t.Fatal(err)
-		}
-		// Each life adds one failure; the window (5 min) keeps them all.
-		if want := 9 + lives - 2; h.State != core.PushSuspended && (h.State != core.PushWarned || !h.WarnedAt.Equal(warnedAt) || h.Failed != want) {
-			t.Fatalf("after restart %d: health %+v, want warned at %v with %d failures", lives, h, warnedAt, want)
-		}
-		l.n.RecordPushAttempts(ctx, p.AppID, 0, 1, "HTTP 503")
-		if h, err = l.n.PartnerPushHealth(ctx, p.AppID); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if c := logs.count(warning); c != 1 {
-		t.Fatalf("%d warning lines over %d lives, want 1", c, lives)
-	}
-	// Re-enabling forgets the window for good, restart or not.
-	if err := l.n.ResumePartnerPushes(ctx, p.AppID); err != nil {
-		t.Fatal(err)
-	}
-	l.die()
-	l = startLife(t, path, "node-a", logs, policy)
-	if h, err = l.n.PartnerPushHealth(ctx, p.AppID); err != nil || h.State != core.PushActive || h.Failed != 0 {
-		t.Fatalf("after re-enable and restart: %+v, %v; want active with an empty window", h, err)
 	}
 }
 

@@ -78,8 +78,9 @@ func (c *stateCache) merge(ctx context.Context, did string, s *datapoint.Schema,
 			if changed == nil {
 				changed = map[string]json.RawMessage{}
 			}
-			shown, _ := json.Marshal(s.Shown(i, v)) // numbers, bools, strings: cannot fail
-			changed[s.Field(i).Name] = shown
+			// The same JSON as the app's attrs (binaries as byte arrays,
+			// not json.Marshal's base64), so followers read one form.
+			changed[s.Field(i).Name] = s.AppendValueJSON(nil, i, v)
 		}
 		// The decoded bytes alias the frame; the cache must own its copy.
 		v.Bytes = append(st.msg.Values[i].Bytes[:0], v.Bytes...)
@@ -212,7 +213,7 @@ func (c *stateCache) flush(ctx context.Context) error {
 		close(ch)
 	}
 	close(done)
-	c.n.outbox.committed(pushes)
+	c.n.follower.Written(pushes)
 	return nil
 }
 

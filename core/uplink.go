@@ -91,9 +91,9 @@ func (n *Node) decodeStatus(ctx context.Context, d store.Device, f p0.Frame, ev 
 	default:
 		ev.Kind = EventReport
 	}
-	subscribed := n.outbox.subscribed(d.DID)
+	subscribed := n.follower.Subscribed(d.DID)
 	if changed := n.states.merge(ctx, d.DID, schema, msg, ev.At, subscribed); len(changed) > 0 {
-		n.states.addPushes(n.outbox.forReport(d.DID, d.ProductKey, changed, ev.At))
+		n.states.addPushes(n.follower.ForReport(d.DID, d.ProductKey, changed, ev.At))
 	}
 	return nil
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/switchboard-iot/switchboard/adapter/aqara"
 	"github.com/switchboard-iot/switchboard/adapter/mqttgw"
 	"github.com/switchboard-iot/switchboard/bus"
-	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -84,7 +84,7 @@ type Config struct {
 	// Push tunes partner push delivery (timeouts, back-off, horizon);
 	// PushPolicy the failure rule that suspends a partner's pushes.
 	Push       aqara.PushOptions
-	PushPolicy core.PushPolicy
+	PushPolicy partners.PushPolicy
 	Logger     *slog.Logger
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/tlscert"
 	"github.com/switchboard-iot/switchboard/metrics"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -43,23 +44,24 @@ func (e *ListenError) Unwrap() error { return e.Err }
 
 // Server is one running node.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	metrics *metrics.Metrics
-	store   store.Store // the caller's (Config.Store) or the node's own (backends.go)
-	bus     bus.Bus     // likewise
-	owned   owned       // which of them this node opened, and so closes
-	node    *core.Node
-	gateway *mqttgw.Gateway
-	ws      *gizws.Server
-	pusher  *aqara.Pusher
-	http    *http.Server
-	httpLn  net.Listener      // nil when off
-	httpsLn net.Listener      // nil when off
-	mqttLn  net.Listener      // until the gateway owns it; nil when off
-	mqttsLn net.Listener      // likewise
-	cert    *tlscert.Reloader // nil without TLS listeners (tls.go)
-	lock    *os.File          // the data dir's lock (datadirlock.go), held until closeAll
+	cfg      Config
+	log      *slog.Logger
+	metrics  *metrics.Metrics
+	store    store.Store // the caller's (Config.Store) or the node's own (backends.go)
+	bus      bus.Bus     // likewise
+	owned    owned       // which of them this node opened, and so closes
+	node     *core.Node
+	gateway  *mqttgw.Gateway
+	ws       *gizws.Server
+	partners *partners.Domain
+	pushes   *partners.Delivery
+	http     *http.Server
+	httpLn   net.Listener      // nil when off
+	httpsLn  net.Listener      // nil when off
+	mqttLn   net.Listener      // until the gateway owns it; nil when off
+	mqttsLn  net.Listener      // likewise
+	cert     *tlscert.Reloader // nil without TLS listeners (tls.go)
+	lock     *os.File          // the data dir's lock (datadirlock.go), held until closeAll
 
 	// AdminToken is the token /admin/v1 accepts; AdminTokenCreated is true
 	// when this start generated it (the caller prints it once).
@@ -136,8 +138,21 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Help: "Bus messages dropped because a subscriber's queue was full.",
 	}, func() float64 { return float64(s.bus.Dropped()) }))
 
-	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, PushPolicy: cfg.PushPolicy, NodeID: cfg.NodeID,
-		NodeLease: cfg.NodeLease, LeaseLost: s.leaseLost}); err != nil {
+	// The partner domain follows the node's changes (its outbox writes
+	// pushes in the node's transactions), so it exists first and loads
+	// before the node starts ending its previous life's sessions.
+	ps, ok := s.store.(partners.Store)
+	if !ok {
+		return nil, errors.New("the store does not keep the partner domain's state (partners.Store)")
+	}
+	s.partners = partners.New(partners.Options{Store: ps, Logger: s.log, PushPolicy: cfg.PushPolicy})
+	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, NodeID: cfg.NodeID,
+		NodeLease: cfg.NodeLease, LeaseLost: s.leaseLost, Follower: s.partners.Follower()}); err != nil {
+		return nil, err
+	}
+	s.partners.Bind(s.node)
+	if err = s.partners.Start(ctx); err != nil {
+		s.node = nil
 		return nil, err
 	}
 	if err = s.node.Start(ctx); err != nil {
@@ -209,7 +224,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	if err := s.startInterconnect(mux); err != nil {
 		return nil, err
 	}
-	api, err := admin.New(admin.Options{Node: s.node, Store: s.store, Partners: s.node, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.relay})
+	api, err := admin.New(admin.Options{Node: s.node, Store: s.store, Partners: s.partners, Token: s.AdminToken, Logger: s.log, Metrics: s.metrics, Interconnect: s.interconnect.relay})
 	if err != nil {
 		return nil, err
 	}
@@ -237,10 +252,12 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	}
 	s.ws.Register(mux)
 
-	partnerAPI := aqara.New(aqara.Options{Node: s.node, Logger: s.log, Metrics: s.metrics})
+	partnerAPI := aqara.New(aqara.Options{Node: s.node, Partners: s.partners, Logger: s.log, Metrics: s.metrics})
 	partnerAPI.Register(mux)
-	s.pusher = aqara.NewPusher(partnerAPI, s.cfg.Push)
-	if err := s.pusher.Start(context.Background()); err != nil {
+	delivery := s.cfg.Push.Delivery()
+	delivery.Attempts, delivery.Logger = s.metrics.PushAttempts, s.log.With("adapter", "aqara")
+	s.pushes = s.partners.NewDelivery(aqara.NewSender(partnerAPI, s.cfg.Push), delivery)
+	if err := s.pushes.Start(context.Background()); err != nil {
 		return nil, err
 	}
 	if err := s.registerConsole(mux); err != nil {
@@ -291,8 +308,8 @@ func (s *Server) closeAll(ctx context.Context) error {
 	if s.ws != nil {
 		errs = append(errs, s.ws.Close())
 	}
-	if s.pusher != nil {
-		s.pusher.Close()
+	if s.pushes != nil {
+		s.pushes.Close()
 	}
 	errs = append(errs, s.closeInterconnect(ctx))
 	if s.gateway != nil {
@@ -337,3 +354,6 @@ func (s *Server) leaseLost() {
 		g.DisconnectAll("node lease lost")
 	}
 }
+
+// Partners is the node's partner domain.
+func (s *Server) Partners() *partners.Domain { return s.partners }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"time"
 )
 
@@ -38,44 +37,4 @@ type Push struct {
 	NextAt    time.Time // when the next attempt is due (pending only)
 	FailedAt  time.Time // first failed attempt; zero if none
 	DoneAt    time.Time // delivered or given up; zero while pending
-}
-
-// PushFailure records one failed attempt.
-type PushFailure struct {
-	ID       int64
-	Attempts int // attempts so far, this one included
-	Error    string
-	At       time.Time
-	NextAt   time.Time // next attempt; ignored when Dead
-	Dead     bool      // give up: the push becomes PushDead
-}
-
-// Outbox stores pushes waiting for delivery.
-type Outbox interface {
-	// EnqueuePushes inserts pushes in one transaction, for events that are
-	// not stored otherwise. ID, State, Attempts and DoneAt are ignored;
-	// ErrConflict when a MsgID exists.
-	EnqueuePushes(ctx context.Context, pushes []Push) error
-	// DuePushes returns up to limit pending pushes of a partner whose NextAt
-	// is not after now, oldest first (by ID).
-	DuePushes(ctx context.Context, appID string, now time.Time, limit int) ([]Push, error)
-	// NextPushAt returns the earliest NextAt of a partner's pending pushes;
-	// ok is false when none is pending.
-	NextPushAt(ctx context.Context, appID string) (at time.Time, ok bool, err error)
-	// PushesDelivered records deliveries: pushes that never failed are
-	// deleted, the others become PushDelivered at at. Unknown ids are
-	// ignored.
-	PushesDelivered(ctx context.Context, ids []int64, at time.Time) error
-	// PushesFailed records failed attempts. Unknown ids are ignored.
-	PushesFailed(ctx context.Context, failures []PushFailure) error
-	// CountPendingPushes returns the number of pending pushes per partner
-	// (partners with none are absent).
-	CountPendingPushes(ctx context.Context) (map[string]int64, error)
-	// FailedPushes returns a partner's pushes whose first failure is at or
-	// after since, newest failure first, at most limit, skipping the first
-	// offset.
-	FailedPushes(ctx context.Context, appID string, since time.Time, limit, offset int) ([]Push, error)
-	// PrunePushes deletes pushes that are done (delivered or dead) and whose
-	// first failure is before failedBefore; it returns how many.
-	PrunePushes(ctx context.Context, failedBefore time.Time) (int, error)
 }

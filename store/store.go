@@ -29,12 +29,6 @@ type Store interface {
 	Users
 	Tokens
 	Bindings
-	Partners
-	AqaraAccounts
-	AqaraPositions
-	Subscriptions
-	Outbox
 	Nodes
-	PushHealth
 	io.Closer
 }

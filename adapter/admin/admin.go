@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"github.com/switchboard-iot/switchboard/partners"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -163,7 +164,7 @@ func (a *API) coreError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "user_not_found", "no such user")
 	case errors.Is(err, core.ErrDeviceNotFound):
 		writeError(w, http.StatusNotFound, "device_not_found", "no such device")
-	case errors.Is(err, core.ErrPartnerNotFound):
+	case errors.Is(err, partners.ErrPartnerNotFound):
 		writeError(w, http.StatusNotFound, "partner_not_found", "no such partner")
 	case errors.Is(err, core.ErrProductNotFound):
 		writeError(w, http.StatusNotFound, "product_not_found", "no such product")

@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"errors"
+	"github.com/switchboard-iot/switchboard/partners"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -259,8 +260,8 @@ func numbersToFloat(m map[string]any) map[string]any {
 
 // partnerSettings is the core's form of the body of POST and PUT
 // /admin/v1/partners[/{appid}].
-func partnerSettings(r adminapi.PartnerSettings) core.PartnerSettings {
-	return core.PartnerSettings{Name: r.Name, PushURL: r.PushURL, PushSign: r.PushSign, UserAppID: r.UserAppID}
+func partnerSettings(r adminapi.PartnerSettings) partners.PartnerSettings {
+	return partners.PartnerSettings{Name: r.Name, PushURL: r.PushURL, PushSign: r.PushSign, UserAppID: r.UserAppID}
 }
 
 func (a *API) createPartner(w http.ResponseWriter, r *http.Request) {

@@ -2,9 +2,9 @@ package admin
 
 import (
 	"context"
+	"github.com/switchboard-iot/switchboard/partners"
 	"time"
 
-	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -14,15 +14,15 @@ import (
 // the partner domain can move out of the core without touching the rest of
 // this package.
 type Partners interface {
-	CreatePartner(ctx context.Context, s core.PartnerSettings) (store.Partner, error)
-	Partner(ctx context.Context, appID string) (store.Partner, error)
-	Partners(ctx context.Context) ([]store.Partner, error)
-	UpdatePartner(ctx context.Context, appID string, s core.PartnerSettings) (store.Partner, error)
-	SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string) (store.Partner, error)
+	CreatePartner(ctx context.Context, s partners.PartnerSettings) (partners.Partner, error)
+	Partner(ctx context.Context, appID string) (partners.Partner, error)
+	Partners(ctx context.Context) ([]partners.Partner, error)
+	UpdatePartner(ctx context.Context, appID string, s partners.PartnerSettings) (partners.Partner, error)
+	SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string) (partners.Partner, error)
 	ResumePartnerPushes(ctx context.Context, appID string) error
-	PartnerPushHealth(ctx context.Context, appID string) (core.PushHealth, error)
+	PartnerPushHealth(ctx context.Context, appID string) (partners.PushHealth, error)
 	FailedPushes(ctx context.Context, appID string, since time.Time, limit, offset int) ([]store.Push, error)
-	PendingAuthCodes(ctx context.Context, appID string) ([]store.AuthCode, error)
+	PendingAuthCodes(ctx context.Context, appID string) ([]partners.AuthCode, error)
 }
 
-var _ Partners = (*core.Node)(nil)
+var _ Partners = (*partners.Domain)(nil)

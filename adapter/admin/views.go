@@ -2,10 +2,10 @@ package admin
 
 import (
 	"context"
+	"github.com/switchboard-iot/switchboard/partners"
 	"time"
 
 	"github.com/switchboard-iot/switchboard/adminapi"
-	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -24,7 +24,7 @@ func viewApp(a store.App) adminapi.App {
 	return adminapi.App{AppID: a.ID, AppSecret: a.Secret, Name: a.Name, CreatedAt: a.CreatedAt}
 }
 
-func (a *API) viewPartner(ctx context.Context, p store.Partner) adminapi.Partner {
+func (a *API) viewPartner(ctx context.Context, p partners.Partner) adminapi.Partner {
 	v := adminapi.Partner{
 		AppID: p.AppID, KeyID: p.KeyID, AppKey: p.AppKey, Name: p.Name,
 		PushURL: p.PushURL, PushSign: p.PushSign, PushAppKey: p.PushAppKey, PushAppSecret: p.PushAppSecret,
@@ -34,7 +34,7 @@ func (a *API) viewPartner(ctx context.Context, p store.Partner) adminapi.Partner
 	h, err := a.partners.PartnerPushHealth(ctx, p.AppID)
 	if err != nil {
 		a.log.Warn("push health", "app_id", p.AppID, "err", err)
-		h.State = core.PushActive
+		h.State = partners.PushActive
 	}
 	v.Push = adminapi.PushHealth{State: h.State, Pending: h.Pending, Delivered: h.Delivered, Attempts5m: h.Attempts,
 		Failed5m: h.Failed, WarnedAt: optionalTime(h.WarnedAt), SuspendedAt: optionalTime(h.SuspendedAt), LastError: h.LastError}

@@ -18,7 +18,7 @@ import (
 	"github.com/switchboard-iot/switchboard/codec/aqarasign"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/metrics"
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // Path is the one endpoint of the intent API.
@@ -35,18 +35,21 @@ const replayEntries = 200_000
 
 // Options configure the API.
 type Options struct {
-	Node    *core.Node
-	Logger  *slog.Logger
-	Metrics *metrics.Metrics
+	Node *core.Node
+	// Partners is the partner domain the intents act on.
+	Partners *partners.Domain
+	Logger   *slog.Logger
+	Metrics  *metrics.Metrics
 	// Now is the clock; nil means time.Now (tests may pin it).
 	Now func() time.Time
 }
 
 // API serves the intent endpoint.
 type API struct {
-	node    *core.Node
-	log     *slog.Logger
-	metrics metrics.Adapter
+	node     *core.Node
+	partners *partners.Domain
+	log      *slog.Logger
+	metrics  metrics.Adapter
 	// metricsSet is the whole set, for the pusher's series.
 	metricsSet *metrics.Metrics
 	now        func() time.Time
@@ -67,6 +70,7 @@ func New(o Options) *API {
 	}
 	return &API{
 		node:       o.Node,
+		partners:   o.Partners,
 		log:        o.Logger.With("adapter", "aqara"),
 		metrics:    o.Metrics.Adapter("aqara"),
 		metricsSet: o.Metrics,
@@ -85,7 +89,7 @@ func (a *API) Register(mux *http.ServeMux) {
 // call is one request after authentication.
 type call struct {
 	reqID       string
-	partner     store.Partner
+	partner     partners.Partner
 	accessToken string // Accesstoken header, "" when absent
 	uid         string // the account the token is for (intents with needsToken)
 	data        []byte // intent data; nil when absent or null
@@ -163,22 +167,22 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 
 // authenticate verifies the signing headers against the partner that Appid
 // names. On failure it returns the code and a detail for msgDetails.
-func (a *API) authenticate(r *http.Request) (store.Partner, aqarasign.Headers, Code, string) {
+func (a *API) authenticate(r *http.Request) (partners.Partner, aqarasign.Headers, Code, string) {
 	h := aqarasign.HeadersFrom(r.Header)
 	for _, f := range []struct{ name, v string }{
 		{aqarasign.HeaderAppID, h.AppID}, {aqarasign.HeaderKeyID, h.KeyID},
 		{aqarasign.HeaderNonce, h.Nonce}, {aqarasign.HeaderTime, h.Time}, {aqarasign.HeaderSign, h.Sign},
 	} {
 		if f.v == "" {
-			return store.Partner{}, h, CodeHeader, "missing header " + f.name
+			return partners.Partner{}, h, CodeHeader, "missing header " + f.name
 		}
 	}
 	if len(h.AppID) > 64 {
-		return store.Partner{}, h, CodeAppIDIllegal, "unknown Appid"
+		return partners.Partner{}, h, CodeAppIDIllegal, "unknown Appid"
 	}
-	p, err := a.node.Partner(r.Context(), h.AppID)
+	p, err := a.partners.Partner(r.Context(), h.AppID)
 	switch {
-	case errors.Is(err, core.ErrPartnerNotFound):
+	case errors.Is(err, partners.ErrPartnerNotFound):
 		return p, h, CodeAppIDIllegal, "unknown Appid"
 	case err != nil:
 		a.log.Error("look up partner", "err", err)

@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/codec/aqarasign"
-	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // env is a decoded envelope; fields are json.RawMessage-free so that a
@@ -38,13 +37,13 @@ func freshNonce() string {
 type client struct {
 	t   *testing.T
 	url string
-	p   store.Partner
+	p   partners.Partner
 }
 
 func setup(t *testing.T) (*testserver.Server, *client) {
 	t.Helper()
 	srv := testserver.Start(t)
-	p, err := srv.Node().CreatePartner(context.Background(), core.PartnerSettings{Name: "test partner", PushURL: "", PushSign: false})
+	p, err := srv.Partners().CreatePartner(context.Background(), partners.PartnerSettings{Name: "test partner", PushURL: "", PushSign: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,14 +219,14 @@ func TestAuthFailures(t *testing.T) {
 	wantCode(t, c.post(nil, expireBody), 305, "Header Params error")
 
 	// Suspended: refused with 403 after the signature checks out.
-	if _, err := srv.Node().SetPartnerSuspended(context.Background(), c.p.AppID, true, "test"); err != nil {
+	if _, err := srv.Partners().SetPartnerSuspended(context.Background(), c.p.AppID, true, "test"); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, c.post(c.headers(""), expireBody), 403, "Request forbidden")
 	h := c.headers("")
 	h["Sign"] = strings.Repeat("f", 32)
 	wantCode(t, c.post(h, expireBody), 106, "Invalid sign")
-	if _, err := srv.Node().SetPartnerSuspended(context.Background(), c.p.AppID, false, ""); err != nil {
+	if _, err := srv.Partners().SetPartnerSuspended(context.Background(), c.p.AppID, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, c.post(c.headers(""), expireBody), 0, "Success")

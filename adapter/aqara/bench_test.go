@@ -12,7 +12,7 @@ import (
 	"github.com/switchboard-iot/switchboard/codec/p0"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // BenchmarkDurablePushes measures durable pushes per second end to end:
@@ -27,6 +27,7 @@ func BenchmarkDurablePushes(b *testing.B) {
 	srv := testserver.Start(b)
 	ctx := context.Background()
 	n := srv.Node()
+	pd := srv.Partners()
 	app, err := srv.Admin.CreateApp(ctx, "bench")
 	if err != nil {
 		b.Fatal(err)
@@ -60,12 +61,12 @@ func BenchmarkDurablePushes(b *testing.B) {
 	}}
 	recv := httptest.NewServer(rc)
 	defer recv.Close()
-	p, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "bench", PushURL: recv.URL, PushSign: true, UserAppID: app.AppID})
+	p, err := pd.CreatePartner(ctx, partners.PartnerSettings{Name: "bench", PushURL: recv.URL, PushSign: true, UserAppID: app.AppID})
 	if err != nil {
 		b.Fatal(err)
 	}
 	rc.AppSecret = p.PushAppSecret
-	if err := n.Subscribe(ctx, p.AppID, u.UID, []store.Subscription{{DID: d.DID, ResourceID: "LED_R"}}); err != nil {
+	if err := pd.Subscribe(ctx, p.AppID, u.UID, []partners.Subscription{{DID: d.DID, ResourceID: "LED_R"}}); err != nil {
 		b.Fatal(err)
 	}
 	dev, err := n.Store().GetDevice(ctx, d.DID)

@@ -15,7 +15,7 @@ import (
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/devsim"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // partnerWorld is a server with a Gizwits app, a user with a bound lamp,
@@ -23,7 +23,7 @@ import (
 // by a real HTTP receiver.
 type partnerWorld struct {
 	srv     *testserver.Server
-	partner store.Partner
+	partner partners.Partner
 	uid     string
 	dev     *devsim.Device
 	api     *aqc.Client // no token yet
@@ -63,6 +63,13 @@ func (l *pushLog) find(match func(m map[string]any) bool) []map[string]any {
 
 func newPartnerWorld(t *testing.T, opts ...testserver.Option) *partnerWorld {
 	t.Helper()
+	return newPartnerWorldWith(t, "demo-lamp.json", "a0b1c2d3e4f5", opts...)
+}
+
+// newPartnerWorldWith is newPartnerWorld with a device of another example
+// product.
+func newPartnerWorldWith(t *testing.T, product, mac string, opts ...testserver.Option) *partnerWorld {
+	t.Helper()
 	ctx := context.Background()
 	w := &partnerWorld{srv: testserver.Start(t, opts...), pushes: &pushLog{}}
 	n := w.srv.Node()
@@ -78,13 +85,13 @@ func newPartnerWorld(t *testing.T, opts ...testserver.Option) *partnerWorld {
 	rc := &aqc.Receiver{OnPush: w.pushes.add}
 	recv := httptest.NewServer(rc)
 	t.Cleanup(recv.Close)
-	w.partner, err = n.CreatePartner(ctx, core.PartnerSettings{Name: "acme", PushURL: recv.URL, PushSign: true, UserAppID: app.AppID})
+	w.partner, err = w.srv.Partners().CreatePartner(ctx, partners.PartnerSettings{Name: "acme", PushURL: recv.URL, PushSign: true, UserAppID: app.AppID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rc.AppSecret = w.partner.PushAppSecret
-	prod, schema := w.srv.CreateProduct(t, "demo-lamp.json")
-	w.dev = w.srv.StartDevice(t, prod.ProductKey, schema, "a0b1c2d3e4f5")
+	prod, schema := w.srv.CreateProduct(t, product)
+	w.dev = w.srv.StartDevice(t, prod.ProductKey, schema, mac)
 	w.srv.WaitOnline(t, w.dev.DID(), true)
 	if _, err := n.BindDevice(ctx, u.UID, w.dev.DID(), w.dev.Passcode(), core.BindOptions{Alias: "hall lamp"}); err != nil {
 		t.Fatal(err)
@@ -273,7 +280,7 @@ func TestPartnerReadsAndControlsTheGizwitsDevice(t *testing.T) {
 	if err := c.Call(ctx, "query.device.info", map[string]any{}, &devices); err != nil || devices.TotalCount != 0 {
 		t.Fatalf("after unbind: %+v, %v", devices, err)
 	}
-	if subs, _ := w.srv.Node().DeviceSubscriptions(ctx, w.dev.DID()); len(subs) != 0 {
+	if subs, _ := w.srv.Partners().DeviceSubscriptions(ctx, w.dev.DID()); len(subs) != 0 {
 		t.Fatalf("subscriptions survive the unbind: %+v", subs)
 	}
 	w.pushes.mu.Lock()
@@ -349,7 +356,7 @@ func TestPartnerTokens(t *testing.T) {
 	// refresh token 2007.
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	hash := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
-	if err := w.srv.Node().Store().CreateAqaraToken(ctx, store.AqaraToken{
+	if err := w.srv.Partners().Store().CreateAqaraToken(ctx, partners.AqaraToken{
 		AccessHash: hash("old-access"), RefreshHash: hash("old-refresh"), AppID: w.partner.AppID, UID: w.uid,
 		AccessExpiresAt: now.Add(-time.Minute), RefreshExpiresAt: now.Add(-time.Second), CreatedAt: now.Add(-time.Hour),
 	}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // handler runs one intent for an authenticated call. It returns the result
@@ -79,13 +80,13 @@ func Intents() []IntentInfo {
 // account and returns the account's uid: 108 for an expired token (clients
 // refresh on it, notes §3), 2004 for one this partner never got.
 func (a *API) checkAccessToken(r *http.Request, c call) (string, Code, string) {
-	uid, err := a.node.PartnerUser(r.Context(), c.partner, c.accessToken)
+	uid, err := a.partners.PartnerUser(r.Context(), c.partner, c.accessToken)
 	switch {
 	case err == nil:
 		return uid, CodeSuccess, ""
 	case errors.Is(err, core.ErrTokenExpired):
 		return "", CodeTokenExpired, "access token expired"
-	case errors.Is(err, core.ErrAccessTokenWrong):
+	case errors.Is(err, partners.ErrAccessTokenWrong):
 		return "", CodeAccessTokenWrong, "access token unknown"
 	default:
 		return "", CodeInternal, err.Error()
@@ -104,18 +105,18 @@ func coreCode(err error) (Code, string) {
 		{core.ErrDeviceOffline, CodeDeviceOffline},
 		{core.ErrDeviceDisabled, CodeDeviceOffline},
 		{core.ErrProductNotFound, CodeModelNotFound},
-		{core.ErrPositionNotFound, CodePositionNotFound},
-		{core.ErrPositionNotEmpty, CodePositionNotEmpty},
-		{core.ErrPositionTooDeep, CodePositionTooDeep},
-		{core.ErrNoUserApp, CodeAppNotActivated},
-		{core.ErrAccountType, CodeAccountType},
-		{core.ErrAccountNotFound, CodeAccountNotFound},
-		{core.ErrAccountExists, CodeAccountExists},
-		{core.ErrAuthCodeWrong, CodeAuthCodeWrong},
-		{core.ErrAuthCodeInvalid, CodeAuthCodeInvalid},
-		{core.ErrAuthCodeTooOften, CodeAuthCodeTooOften},
-		{core.ErrRefreshInvalid, CodeRefreshWrong},
-		{core.ErrRefreshExpired, CodeRefreshExpired},
+		{partners.ErrPositionNotFound, CodePositionNotFound},
+		{partners.ErrPositionNotEmpty, CodePositionNotEmpty},
+		{partners.ErrPositionTooDeep, CodePositionTooDeep},
+		{partners.ErrNoUserApp, CodeAppNotActivated},
+		{partners.ErrAccountType, CodeAccountType},
+		{partners.ErrAccountNotFound, CodeAccountNotFound},
+		{partners.ErrAccountExists, CodeAccountExists},
+		{partners.ErrAuthCodeWrong, CodeAuthCodeWrong},
+		{partners.ErrAuthCodeInvalid, CodeAuthCodeInvalid},
+		{partners.ErrAuthCodeTooOften, CodeAuthCodeTooOften},
+		{partners.ErrRefreshInvalid, CodeRefreshWrong},
+		{partners.ErrRefreshExpired, CodeRefreshExpired},
 	} {
 		if errors.Is(err, m.err) {
 			// Only the part meant for clients: "LED_R must be ...",

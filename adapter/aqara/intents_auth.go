@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // Auth intents (notes aqara.md §2.1, §5). Accounts are users of the
@@ -18,7 +18,7 @@ import (
 func parseValidity(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return core.DefaultPartnerTokenTTL, nil
+		return partners.DefaultPartnerTokenTTL, nil
 	}
 	bad := fmt.Errorf("accessTokenValidity %q: use 1h..24h, 1d..30d or 1y..10y", s)
 	if len(s) < 2 {
@@ -54,7 +54,7 @@ type tokenResult struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-func viewTokens(t core.PartnerTokens) tokenResult {
+func viewTokens(t partners.PartnerTokens) tokenResult {
 	return tokenResult{ExpiresIn: strconv.FormatInt(int64(t.ExpiresIn/time.Second), 10), OpenID: t.OpenID,
 		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken}
 }
@@ -81,11 +81,11 @@ func (a *API) getAuthCode(r *http.Request, c call) (any, Code, string) {
 	if err != nil {
 		return nil, CodeParams, err.Error()
 	}
-	code, err := a.node.RequestAuthCode(r.Context(), c.partner, data.Account, int(data.AccountType), validity)
+	code, err := a.partners.RequestAuthCode(r.Context(), c.partner, data.Account, int(data.AccountType), validity)
 	if err != nil {
 		return fromCore(err)
 	}
-	if int(data.AccountType) != core.AccountVirtual {
+	if int(data.AccountType) != partners.AccountVirtual {
 		code = ""
 	}
 	return map[string]string{"authCode": code}, CodeSuccess, ""
@@ -104,7 +104,7 @@ func (a *API) getToken(r *http.Request, c call) (any, Code, string) {
 	if data.AuthCode == "" || data.Account == "" {
 		return nil, CodeParams, `"data.authCode" and "data.account" are required`
 	}
-	t, err := a.node.ExchangeAuthCode(r.Context(), c.partner, data.Account, int(data.AccountType), data.AuthCode)
+	t, err := a.partners.ExchangeAuthCode(r.Context(), c.partner, data.Account, int(data.AccountType), data.AuthCode)
 	if err != nil {
 		return fromCore(err)
 	}
@@ -123,7 +123,7 @@ func (a *API) refreshToken(r *http.Request, c call) (any, Code, string) {
 	if data.RefreshToken == "" {
 		return nil, CodeParams, `"data.refreshToken" is required`
 	}
-	t, err := a.node.RefreshPartnerToken(r.Context(), c.partner, data.RefreshToken)
+	t, err := a.partners.RefreshPartnerToken(r.Context(), c.partner, data.RefreshToken)
 	if err != nil {
 		return fromCore(err)
 	}
@@ -149,7 +149,7 @@ func (a *API) createAccount(r *http.Request, c call) (any, Code, string) {
 	if err != nil {
 		return nil, CodeParams, err.Error()
 	}
-	openID, t, err := a.node.CreateVirtualAccount(r.Context(), c.partner, data.AccountID, data.Remark, data.NeedToken, validity)
+	openID, t, err := a.partners.CreateVirtualAccount(r.Context(), c.partner, data.AccountID, data.Remark, data.NeedToken, validity)
 	if err != nil {
 		return fromCore(err)
 	}
@@ -179,13 +179,13 @@ type appInitResult struct {
 // the call reached. appKey stays "": the signing key is never handed to an
 // app.
 func (a *API) appInit(r *http.Request, c call) (any, Code, string) {
-	t, err := a.node.PartnerToken(r.Context(), c.partner, c.accessToken)
+	t, err := a.partners.PartnerToken(r.Context(), c.partner, c.accessToken)
 	if err != nil {
 		return fromCore(err)
 	}
 	res := appInitResult{UserID: c.uid, Token: c.accessToken, AppRequestDomain: r.Host, AppID: c.partner.AppID,
 		ExpiresIn: max(int(time.Until(t.AccessExpiresAt)/time.Second), 0)}
-	if homes, _, err := a.node.Positions(r.Context(), c.uid, "", 1, 0); err == nil && len(homes) > 0 {
+	if homes, _, err := a.partners.Positions(r.Context(), c.uid, "", 1, 0); err == nil && len(homes) > 0 {
 		res.PositionID = homes[0].PositionID
 	}
 	return res, CodeSuccess, ""
@@ -204,7 +204,7 @@ func (a *API) appTokenExpire(r *http.Request, c call) (any, Code, string) {
 	if data.Token == nil || *data.Token == "" {
 		return nil, CodeParams, `"data.token" is required`
 	}
-	if err := a.node.RevokePartnerToken(r.Context(), c.partner, *data.Token); err != nil {
+	if err := a.partners.RevokePartnerToken(r.Context(), c.partner, *data.Token); err != nil {
 		return fromCore(err)
 	}
 	return nil, CodeSuccess, ""

@@ -69,7 +69,7 @@ func (a *API) deviceInfo(r *http.Request, c call) (any, Code, string) {
 	}
 	ctx := r.Context()
 	if data.PositionID != "" {
-		if _, err := a.node.Position(ctx, c.uid, data.PositionID); err != nil {
+		if _, err := a.partners.Position(ctx, c.uid, data.PositionID); err != nil {
 			return fromCore(err)
 		}
 	}
@@ -77,7 +77,7 @@ func (a *API) deviceInfo(r *http.Request, c call) (any, Code, string) {
 	if err != nil {
 		return fromCore(err)
 	}
-	positions, err := a.node.DevicePositions(ctx, c.uid)
+	positions, err := a.partners.DevicePositions(ctx, c.uid)
 	if err != nil {
 		return fromCore(err)
 	}
@@ -133,7 +133,7 @@ func (a *API) devicePosition(r *http.Request, c call) (any, Code, string) {
 	if len(data.DIDs) == 0 || len(data.DIDs) > maxDIDs || data.PositionID == "" {
 		return nil, CodeParams, `"data.dids" (1 to 100) and "data.positionId" are required`
 	}
-	if err := a.node.PlaceDevices(r.Context(), c.uid, data.DIDs, data.PositionID); err != nil {
+	if err := a.partners.PlaceDevices(r.Context(), c.uid, data.DIDs, data.PositionID); err != nil {
 		return fromCore(err)
 	}
 	return nil, CodeSuccess, ""

@@ -3,7 +3,7 @@ package aqara
 import (
 	"net/http"
 
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // positionObject is a position as query.position.info returns it. Every
@@ -16,7 +16,7 @@ type positionObject struct {
 	CreateTime       int64  `json:"createTime"` // ms
 }
 
-func viewPosition(p store.Position) positionObject {
+func viewPosition(p partners.Position) positionObject {
 	return positionObject{ParentPositionID: p.ParentID, PositionID: p.PositionID, PositionName: p.Name,
 		Description: p.Description, CreateTime: p.CreatedAt.UnixMilli()}
 }
@@ -37,11 +37,11 @@ func (a *API) positionInfo(r *http.Request, c call) (any, Code, string) {
 		return nil, CodeParams, err.Error()
 	}
 	if data.ParentPositionID != "" {
-		if _, err := a.node.Position(r.Context(), c.uid, data.ParentPositionID); err != nil {
+		if _, err := a.partners.Position(r.Context(), c.uid, data.ParentPositionID); err != nil {
 			return fromCore(err)
 		}
 	}
-	ps, total, err := a.node.Positions(r.Context(), c.uid, data.ParentPositionID, limit, offset)
+	ps, total, err := a.partners.Positions(r.Context(), c.uid, data.ParentPositionID, limit, offset)
 	if err != nil {
 		return fromCore(err)
 	}
@@ -63,7 +63,7 @@ func (a *API) positionCreate(r *http.Request, c call) (any, Code, string) {
 	if err := decodeData(c.data, &data); err != nil {
 		return nil, CodeParams, err.Error()
 	}
-	p, err := a.node.CreatePosition(r.Context(), c.uid, data.Name, data.Description, data.ParentID)
+	p, err := a.partners.CreatePosition(r.Context(), c.uid, data.Name, data.Description, data.ParentID)
 	if err != nil {
 		return fromCore(err)
 	}
@@ -84,7 +84,7 @@ func (a *API) positionUpdate(r *http.Request, c call) (any, Code, string) {
 	if data.PositionID == "" {
 		return nil, CodeParams, `"data.positionId" is required`
 	}
-	if _, err := a.node.UpdatePosition(r.Context(), c.uid, data.PositionID, data.Name, data.Description); err != nil {
+	if _, err := a.partners.UpdatePosition(r.Context(), c.uid, data.PositionID, data.Name, data.Description); err != nil {
 		return fromCore(err)
 	}
 	return nil, CodeSuccess, ""
@@ -102,7 +102,7 @@ func (a *API) positionDelete(r *http.Request, c call) (any, Code, string) {
 	if data.PositionID == "" {
 		return nil, CodeParams, `"data.positionId" is required`
 	}
-	if err := a.node.DeletePosition(r.Context(), c.uid, data.PositionID); err != nil {
+	if err := a.partners.DeletePosition(r.Context(), c.uid, data.PositionID); err != nil {
 		return fromCore(err)
 	}
 	return nil, CodeSuccess, ""

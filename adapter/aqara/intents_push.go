@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -13,7 +14,7 @@ const maxAttach = 512
 
 // subscriptionEntries reads {resources:[{subjectId, resourceIds, attach?}]}
 // and checks every resource against the device's schema.
-func (a *API) subscriptionEntries(r *http.Request, c call, withAttach bool) ([]store.Subscription, Code, string) {
+func (a *API) subscriptionEntries(r *http.Request, c call, withAttach bool) ([]partners.Subscription, Code, string) {
 	var data struct {
 		Resources []struct {
 			SubjectID   string   `json:"subjectId"`
@@ -27,7 +28,7 @@ func (a *API) subscriptionEntries(r *http.Request, c call, withAttach bool) ([]s
 	if len(data.Resources) == 0 || len(data.Resources) > maxSubjects {
 		return nil, CodeParams, `"data.resources" must hold 1 to 100 subjects`
 	}
-	var subs []store.Subscription
+	var subs []partners.Subscription
 	for _, e := range data.Resources {
 		if len(e.Attach) > maxAttach {
 			return nil, CodeParams, "attach longer than 512 bytes"
@@ -45,7 +46,7 @@ func (a *API) subscriptionEntries(r *http.Request, c call, withAttach bool) ([]s
 			if _, ok := schema.Lookup(id); !ok {
 				return nil, CodeResourceUnknown, "no resource " + id + " on " + e.SubjectID
 			}
-			s := store.Subscription{DID: e.SubjectID, ResourceID: id}
+			s := partners.Subscription{DID: e.SubjectID, ResourceID: id}
 			if withAttach {
 				s.Attach = e.Attach
 			}
@@ -63,7 +64,7 @@ func (a *API) subscribe(r *http.Request, c call) (any, Code, string) {
 	if code != CodeSuccess {
 		return nil, code, d
 	}
-	if err := a.node.Subscribe(r.Context(), c.partner.AppID, c.uid, subs); err != nil {
+	if err := a.partners.Subscribe(r.Context(), c.partner.AppID, c.uid, subs); err != nil {
 		return fromCore(err)
 	}
 	return nil, CodeSuccess, ""
@@ -76,7 +77,7 @@ func (a *API) unsubscribe(r *http.Request, c call) (any, Code, string) {
 	if code != CodeSuccess {
 		return nil, code, d
 	}
-	if err := a.node.Unsubscribe(r.Context(), c.partner.AppID, c.uid, subs); err != nil {
+	if err := a.partners.Unsubscribe(r.Context(), c.partner.AppID, c.uid, subs); err != nil {
 		return fromCore(err)
 	}
 	return nil, CodeSuccess, ""
@@ -130,7 +131,7 @@ func (a *API) pushErrors(r *http.Request, c call) (any, Code, string) {
 	if st := time.UnixMilli(int64(data.StartTime)); data.StartTime > 0 && st.After(since) {
 		since = st
 	}
-	ps, err := a.node.FailedPushes(r.Context(), c.partner.AppID, since, size, offset)
+	ps, err := a.partners.FailedPushes(r.Context(), c.partner.AppID, since, size, offset)
 	if err != nil {
 		return fromCore(err)
 	}

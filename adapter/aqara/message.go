@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // Push messages in the Aqara formats (notes aqara.md §4.4), rendered from
@@ -21,8 +21,8 @@ import (
 //
 // Times are strings of epoch ms, except triggerSource.time in seconds.
 
-func decodeMessage(payload []byte) (core.PartnerMessage, error) {
-	var m core.PartnerMessage
+func decodeMessage(payload []byte) (partners.PartnerMessage, error) {
+	var m partners.PartnerMessage
 	err := json.Unmarshal(payload, &m)
 	return m, err
 }
@@ -60,10 +60,10 @@ type eventMessage struct {
 }
 
 // render returns the message JSON of one push.
-func (a *API) render(ctx context.Context, msgID string, m core.PartnerMessage) ([]byte, error) {
+func (a *API) render(ctx context.Context, msgID string, m partners.PartnerMessage) ([]byte, error) {
 	ms := strconv.FormatInt(m.At.UnixMilli(), 10)
 	switch m.Kind {
-	case core.MessageReport:
+	case partners.MessageReport:
 		schema, err := a.node.Schema(ctx, m.ProductKey)
 		if err != nil {
 			return nil, err
@@ -75,12 +75,17 @@ func (a *API) render(ctx context.Context, msgID string, m core.PartnerMessage) (
 		sort.Strings(names) // one msgId, one body: render deterministically
 		out := reportMessage{OpenID: m.OpenID, MsgID: msgID, Time: ms, MsgType: "resource_report", Data: []reportItem{}}
 		for _, name := range names {
+			// A resource the product no longer has, or a value that does not
+			// fit it, is left out of the message, never silently.
 			i, ok := schema.Lookup(name)
 			if !ok {
+				a.log.Warn("push item dropped: no such resource", "msg_id", msgID, "did", m.DID, "resource", name)
 				continue
 			}
 			v, err := resourceValue(schema.Field(i), m.Attrs[name])
 			if err != nil {
+				a.log.Warn("push item dropped: value does not fit the resource", "msg_id", msgID, "did", m.DID,
+					"resource", name, "err", err)
 				continue
 			}
 			out.Data = append(out.Data, reportItem{SubjectID: m.DID, ResourceID: name, Value: v, Time: ms,
@@ -90,11 +95,11 @@ func (a *API) render(ctx context.Context, msgID string, m core.PartnerMessage) (
 	default:
 		ev := eventMessage{OpenID: m.OpenID, MsgID: msgID, Time: ms, Data: map[string]any{"did": m.DID, "time": ms}}
 		switch m.Kind {
-		case core.MessageOnline:
+		case partners.MessageOnline:
 			ev.EventType = "gateway_online"
-		case core.MessageOffline:
+		case partners.MessageOffline:
 			ev.EventType = "gateway_offline"
-		case core.MessageBind:
+		case partners.MessageBind:
 			ev.EventType = "gateway_bind"
 			ev.Data["model"] = m.ProductKey
 		default:

@@ -16,6 +16,7 @@ import (
 	aqc "github.com/switchboard-iot/switchboard/client/aqara"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/server"
 )
 
@@ -128,7 +129,7 @@ func TestPushesSurviveAFlakyReceiver(t *testing.T) {
 	ctx := context.Background()
 	tp := w.login(t)
 	f := newFlakyReceiver(t, w.partner.PushAppSecret)
-	if _, err := w.srv.Node().UpdatePartner(ctx, w.partner.AppID, core.PartnerSettings{
+	if _, err := w.srv.Partners().UpdatePartner(ctx, w.partner.AppID, partners.PartnerSettings{
 		Name: "acme", PushURL: f.url(), PushSign: true, UserAppID: w.partner.UserAppID}); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestPushesSurviveAFlakyReceiver(t *testing.T) {
 		t.Fatal("no duplicate although the receiver timed out after recording: the test lost its teeth")
 	}
 	testserver.Eventually(t, 10*time.Second, func() error {
-		if n := w.srv.Node().PendingPushes(w.partner.AppID); n != 0 {
+		if n := w.srv.Partners().PendingPushes(w.partner.AppID); n != 0 {
 			return fmt.Errorf("%d pushes still pending", n)
 		}
 		return nil
@@ -196,7 +197,7 @@ func TestPushesSurviveAFlakyReceiver(t *testing.T) {
 		t.Fatalf("admin failed pushes: %d, %v; errorMsg: %d", len(admin), err, len(failed.Msg))
 	}
 	p, err := w.srv.Admin.GetPartner(ctx, w.partner.AppID)
-	if err != nil || p.Push.Delivered < int64(events) || p.Push.Failed5m == 0 || p.Push.State == core.PushSuspended {
+	if err != nil || p.Push.Delivered < int64(events) || p.Push.Failed5m == 0 || p.Push.State == partners.PushSuspended {
 		t.Fatalf("push health = %+v, %v", p.Push, err)
 	}
 }
@@ -206,7 +207,7 @@ func TestPushesSurviveAFlakyReceiver(t *testing.T) {
 // admin API delivers them.
 func TestPushSuspension(t *testing.T) {
 	w := newPartnerWorld(t, fastRetries, func(c *server.Config) {
-		c.PushPolicy = core.PushPolicy{MinSample: 5, Grace: 200 * time.Millisecond}
+		c.PushPolicy = partners.PushPolicy{MinSample: 5, Grace: 200 * time.Millisecond}
 	})
 	ctx := context.Background()
 	w.login(t)
@@ -237,7 +238,7 @@ func TestPushSuspension(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if p.Push.State != core.PushSuspended || p.Push.SuspendedAt == nil {
+		if p.Push.State != partners.PushSuspended || p.Push.SuspendedAt == nil {
 			return fmt.Errorf("push state %q", p.Push.State)
 		}
 		return nil
@@ -247,11 +248,11 @@ func TestPushSuspension(t *testing.T) {
 	if _, err := w.srv.Node().BindDevice(ctx, w.uid, w.dev.DID(), w.dev.Passcode(), core.BindOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if n := w.srv.Node().PendingPushes(w.partner.AppID); n != 2 {
+	if n := w.srv.Partners().PendingPushes(w.partner.AppID); n != 2 {
 		t.Fatalf("%d pending pushes while suspended, want 2", n)
 	}
 	p, err := w.srv.Admin.ResumePartnerPushes(ctx, w.partner.AppID)
-	if err != nil || p.Push.State != core.PushActive {
+	if err != nil || p.Push.State != partners.PushActive {
 		t.Fatalf("resume: %+v, %v", p.Push, err)
 	}
 	testserver.Eventually(t, 10*time.Second, func() error {
@@ -306,7 +307,7 @@ func TestDeadPartnerDoesNotSlowDevices(t *testing.T) {
 			return nil
 		})
 	}
-	if n := w.srv.Node().PendingPushes(w.partner.AppID); n < 20 {
+	if n := w.srv.Partners().PendingPushes(w.partner.AppID); n < 20 {
 		t.Fatalf("%d pushes pending for the dead partner, want at least 20", n)
 	}
 }

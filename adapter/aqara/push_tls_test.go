@@ -71,7 +71,7 @@ func TestPushVerifiesPartnerCertificate(t *testing.T) {
 			if n := got.Load(); n != 0 {
 				t.Fatalf("%d pushes reached a receiver whose certificate is not trusted", n)
 			}
-			if n := w.srv.Node().PendingPushes(w.partner.AppID); n == 0 {
+			if n := w.srv.Partners().PendingPushes(w.partner.AppID); n == 0 {
 				t.Fatal("the refused push is not waiting in the outbox")
 			}
 		})

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/adapter/aqara"
-	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // TestSuspendedPartnerRefusedAtOnce: from the moment a partner is
@@ -23,19 +23,19 @@ func TestSuspendedPartnerRefusedAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := srv.Node().UpdatePartner(ctx, c.p.AppID, core.PartnerSettings{Name: c.p.Name, UserAppID: app.AppID})
+	p, err := srv.Partners().UpdatePartner(ctx, c.p.AppID, partners.PartnerSettings{Name: c.p.Name, UserAppID: app.AppID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.p = p
-	_, pair, err := srv.Node().CreateVirtualAccount(ctx, p, "acct-1", "", true, time.Hour)
+	_, pair, err := srv.Partners().CreateVirtualAccount(ctx, p, "acct-1", "", true, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const positions = `{"intent":"query.position.info","data":{"pageNum":1,"pageSize":10}}`
 	wantCode(t, c.post(c.headers(pair.AccessToken), positions), 0, "Success")
 
-	if _, err := srv.Node().SetPartnerSuspended(ctx, p.AppID, true, "contract ended"); err != nil {
+	if _, err := srv.Partners().SetPartnerSuspended(ctx, p.AppID, true, "contract ended"); err != nil {
 		t.Fatal(err)
 	}
 	names := aqara.IntentNames()
@@ -53,7 +53,7 @@ func TestSuspendedPartnerRefusedAtOnce(t *testing.T) {
 		}
 	}
 
-	if _, err := srv.Node().SetPartnerSuspended(ctx, p.AppID, false, ""); err != nil {
+	if _, err := srv.Partners().SetPartnerSuspended(ctx, p.AppID, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, c.post(c.headers(pair.AccessToken), positions), 0, "Success")

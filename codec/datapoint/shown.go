@@ -61,28 +61,34 @@ func (s *Schema) AppendJSON(dst []byte, m *Message) []byte {
 		}
 		first = false
 		dst = append(dst, s.info[i].jsonKey...)
-		v := m.value(i)
-		switch f := &s.fields[i]; f.Kind {
-		case KindBool:
-			dst = strconv.AppendBool(dst, v.Raw != 0)
-		case KindEnum:
-			if v.Raw < uint64(len(f.Enum)) {
-				dst = append(dst, s.info[i].jsonLabels[v.Raw]...)
-			} else {
-				dst = strconv.AppendUint(dst, v.Raw, 10)
-			}
-		case KindUint:
-			dst = strconv.AppendFloat(dst, s.shownNumber(i, v.Raw), 'f', -1, 64)
-		case KindBinary:
-			dst = append(dst, '[')
-			for j, b := range v.Bytes {
-				if j > 0 {
-					dst = append(dst, ',')
-				}
-				dst = strconv.AppendUint(dst, uint64(b), 10)
-			}
-			dst = append(dst, ']')
-		}
+		dst = s.AppendValueJSON(dst, i, m.value(i))
 	}
 	return append(dst, '}')
+}
+
+// AppendValueJSON appends field i's value v in the form AppendJSON uses:
+// the one JSON form of a datapoint value, for apps and partners alike.
+func (s *Schema) AppendValueJSON(dst []byte, i int, v Value) []byte {
+	switch f := &s.fields[i]; f.Kind {
+	case KindBool:
+		dst = strconv.AppendBool(dst, v.Raw != 0)
+	case KindEnum:
+		if v.Raw < uint64(len(f.Enum)) {
+			dst = append(dst, s.info[i].jsonLabels[v.Raw]...)
+		} else {
+			dst = strconv.AppendUint(dst, v.Raw, 10)
+		}
+	case KindUint:
+		dst = strconv.AppendFloat(dst, s.shownNumber(i, v.Raw), 'f', -1, 64)
+	case KindBinary:
+		dst = append(dst, '[')
+		for j, b := range v.Bytes {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = strconv.AppendUint(dst, uint64(b), 10)
+		}
+		dst = append(dst, ']')
+	}
+	return dst
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/switchboard-iot/switchboard/adapter/aqara"
 	aqc "github.com/switchboard-iot/switchboard/client/aqara"
 	"github.com/switchboard-iot/switchboard/codec/aqarasign"
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // signed is one intent call's signing: who signs, with which key and
@@ -25,7 +25,7 @@ type signed struct {
 	unsigned                 bool // no signing headers at all
 }
 
-func (w *world) as(p store.Partner, token string) signed {
+func (w *world) as(p partners.Partner, token string) signed {
 	return signed{appID: p.AppID, keyID: p.KeyID, key: p.AppKey, token: token, at: time.Now()}
 }
 

@@ -19,6 +19,7 @@ import (
 	aqc "github.com/switchboard-iot/switchboard/client/aqara"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -59,7 +60,7 @@ type world struct {
 	victimAlias      string
 	victimPositionID string
 
-	pA, pB, pOff           store.Partner
+	pA, pB, pOff           partners.Partner
 	pAVictimToken          string // partner A's access token for a1
 	pAToken, pARefresh     string // partner A's for its virtual account (bound to disabledLamp)
 	pBToken, pBRefresh     string // partner B's for its own account
@@ -75,6 +76,7 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	srv := testserver.Start(t)
 	n := srv.Node()
+	pd := srv.Partners()
 	w := &world{srv: srv, victimAlias: "victim-alias-4f2a",
 		wsURL:    "ws" + strings.TrimPrefix(srv.HTTPURL, "http") + "/ws/app/v1",
 		relayURL: "ws" + strings.TrimPrefix(srv.HTTPURL, "http") + "/ws/interconnect/v1",
@@ -122,15 +124,15 @@ func newWorld(t *testing.T) *world {
 	}
 	_, err = n.BindDevice(ctx, w.a2.uid, w.disabledLamp.did, w.disabledLamp.passcode, core.BindOptions{})
 	must(err)
-	pos, err := n.CreatePosition(ctx, w.a1.uid, "victim-room", "", "")
+	pos, err := pd.CreatePosition(ctx, w.a1.uid, "victim-room", "", "")
 	must(err)
 	w.victimPositionID = pos.PositionID
 
-	w.pA, err = n.CreatePartner(ctx, core.PartnerSettings{Name: "partner A", UserAppID: w.appA})
+	w.pA, err = pd.CreatePartner(ctx, partners.PartnerSettings{Name: "partner A", UserAppID: w.appA})
 	must(err)
-	w.pB, err = n.CreatePartner(ctx, core.PartnerSettings{Name: "partner B", UserAppID: w.appB})
+	w.pB, err = pd.CreatePartner(ctx, partners.PartnerSettings{Name: "partner B", UserAppID: w.appB})
 	must(err)
-	w.pOff, err = n.CreatePartner(ctx, core.PartnerSettings{Name: "partner off", UserAppID: w.appA})
+	w.pOff, err = pd.CreatePartner(ctx, partners.PartnerSettings{Name: "partner off", UserAppID: w.appA})
 	must(err)
 	// Partner A's own account (virtual, in app A) owns the disabled lamp
 	// too, so its calls can meet a disabled device.
@@ -139,7 +141,7 @@ func newWorld(t *testing.T) *world {
 		AccessToken  string `json:"accessToken"`
 		RefreshToken string `json:"refreshToken"`
 	}
-	newAccount := func(p store.Partner, id string) {
+	newAccount := func(p partners.Partner, id string) {
 		acct.OpenID, acct.AccessToken, acct.RefreshToken = "", "", ""
 		must(w.partner(p, "").Call(ctx, "config.auth.createAccount",
 			map[string]any{"accountId": id, "needAccessToken": true, "accessTokenValidity": "1h"}, &acct))
@@ -160,11 +162,11 @@ func newWorld(t *testing.T) *world {
 	// things only.
 	w.pAVictimToken = "partner-a-token-for-victim-0123456789"
 	now := time.Now().UTC()
-	must(n.Store().CreateAqaraToken(ctx, store.AqaraToken{AccessHash: sha256hex(w.pAVictimToken), RefreshHash: sha256hex("r-" + w.pAVictimToken),
+	must(pd.Store().CreateAqaraToken(ctx, partners.AqaraToken{AccessHash: sha256hex(w.pAVictimToken), RefreshHash: sha256hex("r-" + w.pAVictimToken),
 		AppID: w.pA.AppID, UID: w.a1.uid, AccessExpiresAt: now.Add(time.Hour), RefreshExpiresAt: now.Add(2 * time.Hour), CreatedAt: now}))
 	w.pAExpired = "partner-a-expired-token-0123456789"
 	past = now.Add(-3 * time.Hour)
-	must(n.Store().CreateAqaraToken(ctx, store.AqaraToken{AccessHash: sha256hex(w.pAExpired), RefreshHash: sha256hex("r-" + w.pAExpired),
+	must(pd.Store().CreateAqaraToken(ctx, partners.AqaraToken{AccessHash: sha256hex(w.pAExpired), RefreshHash: sha256hex("r-" + w.pAExpired),
 		AppID: w.pA.AppID, UID: w.partnerAUID, AccessExpiresAt: past.Add(time.Hour), RefreshExpiresAt: past.Add(2 * time.Hour), CreatedAt: past}))
 	_, err = srv.Admin.SetPartnerSuspended(ctx, w.pOff.AppID, true, "security suite")
 	must(err)
@@ -182,7 +184,7 @@ func sha256hex(s string) string {
 }
 
 // partner is a signing client of p with an access token.
-func (w *world) partner(p store.Partner, token string) *aqc.Client {
+func (w *world) partner(p partners.Partner, token string) *aqc.Client {
 	return &aqc.Client{URL: w.aqURL, AppID: p.AppID, KeyID: p.KeyID, AppKey: p.AppKey, AccessToken: token}
 }
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // Column lists, in the order of the matching scan functions.
@@ -36,7 +36,7 @@ WHERE uid = ? AND refresh_expires_at >= ? ORDER BY app_id`
 // PutAuthCode stores c, replacing the pending code of (c.AppID, c.UID) with
 // its attempts; store.ErrNotFound when the partner or user does not exist.
 // Validity is kept in whole seconds.
-func (s *Store) PutAuthCode(ctx context.Context, c store.AuthCode) error {
+func (s *Store) PutAuthCode(ctx context.Context, c partners.AuthCode) error {
 	_, err := s.wq.exec(ctx, `INSERT INTO aqara_auth_codes (`+authCodeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (app_id, uid) DO UPDATE SET code = excluded.code, validity = excluded.validity,
 	attempts = excluded.attempts, expires_at = excluded.expires_at, created_at = excluded.created_at`,
@@ -46,7 +46,7 @@ ON CONFLICT (app_id, uid) DO UPDATE SET code = excluded.code, validity = exclude
 }
 
 // GetAuthCode returns the pending code of (appID, uid), expired or not.
-func (s *Store) GetAuthCode(ctx context.Context, appID, uid string) (store.AuthCode, error) {
+func (s *Store) GetAuthCode(ctx context.Context, appID, uid string) (partners.AuthCode, error) {
 	c, err := scanAuthCode(s.rq.queryRow(ctx,
 		`SELECT `+authCodeCols+` FROM aqara_auth_codes WHERE app_id = ? AND uid = ?`, appID, uid))
 	return c, mapErr(err, fmt.Sprintf("get auth code of partner %q user %q", appID, uid))
@@ -55,7 +55,7 @@ func (s *Store) GetAuthCode(ctx context.Context, appID, uid string) (store.AuthC
 // ListAuthCodes returns appID's codes not expired at now (a code expiring
 // exactly at now is still live, as a token is for DeleteExpiredTokens),
 // newest first (ties: uid descending, the reverse of oldest first).
-func (s *Store) ListAuthCodes(ctx context.Context, appID string, now time.Time) ([]store.AuthCode, error) {
+func (s *Store) ListAuthCodes(ctx context.Context, appID string, now time.Time) ([]partners.AuthCode, error) {
 	what := fmt.Sprintf("list auth codes of partner %q", appID)
 	rows, err := s.rq.query(ctx, `SELECT `+authCodeCols+` FROM aqara_auth_codes
 WHERE app_id = ? AND expires_at >= ? ORDER BY created_at DESC, uid DESC`, appID, toMS(now))
@@ -63,7 +63,7 @@ WHERE app_id = ? AND expires_at >= ? ORDER BY created_at DESC, uid DESC`, appID,
 		return nil, mapErr(err, what)
 	}
 	defer rows.Close()
-	var cs []store.AuthCode
+	var cs []partners.AuthCode
 	for rows.Next() {
 		c, err := scanAuthCode(rows)
 		if err != nil {
@@ -86,7 +86,7 @@ WHERE app_id = ? AND uid = ? RETURNING attempts`, appID, uid).Scan(&n)
 // ExchangeAuthCode consumes the pending code of (t.AppID, t.UID) and stores
 // t, in one transaction: of two exchanges racing on one code, the second
 // finds it gone (store.ErrNotFound) and stores nothing.
-func (s *Store) ExchangeAuthCode(ctx context.Context, t store.AqaraToken) error {
+func (s *Store) ExchangeAuthCode(ctx context.Context, t partners.AqaraToken) error {
 	return s.writeTx(ctx, fmt.Sprintf("exchange auth code of partner %q user %q", t.AppID, t.UID), func(tx *sql.Tx) error {
 		if err := s.updateOneTx(ctx, tx, deleteAuthCodeSQL, t.AppID, t.UID); err != nil {
 			return err
@@ -98,7 +98,7 @@ func (s *Store) ExchangeAuthCode(ctx context.Context, t store.AqaraToken) error 
 
 // CreateAqaraToken stores t; store.ErrNotFound when partner or user is
 // absent, store.ErrConflict when a hash is taken.
-func (s *Store) CreateAqaraToken(ctx context.Context, t store.AqaraToken) error {
+func (s *Store) CreateAqaraToken(ctx context.Context, t partners.AqaraToken) error {
 	_, err := s.wq.exec(ctx, createAqaraTokenSQL, aqaraTokenArgs(t)...)
 	return mapErr(fkNotFound(err, "partner or user"),
 		fmt.Sprintf("create token pair of partner %q user %q", t.AppID, t.UID))
@@ -107,14 +107,14 @@ func (s *Store) CreateAqaraToken(ctx context.Context, t store.AqaraToken) error 
 // GetAqaraToken returns the pair with that access hash, expired or not. It
 // runs on every partner call made for an account: one primary-key search
 // on the read pool.
-func (s *Store) GetAqaraToken(ctx context.Context, accessHash string) (store.AqaraToken, error) {
+func (s *Store) GetAqaraToken(ctx context.Context, accessHash string) (partners.AqaraToken, error) {
 	t, err := scanAqaraToken(s.rq.queryRow(ctx, getAqaraTokenSQL, accessHash))
 	return t, mapErr(err, "get token pair") // the hash is a credential: keep it out of errors
 }
 
 // GetAqaraTokenByRefresh returns the pair with that refresh hash, expired
 // or not (a search of its UNIQUE index).
-func (s *Store) GetAqaraTokenByRefresh(ctx context.Context, refreshHash string) (store.AqaraToken, error) {
+func (s *Store) GetAqaraTokenByRefresh(ctx context.Context, refreshHash string) (partners.AqaraToken, error) {
 	t, err := scanAqaraToken(s.rq.queryRow(ctx, getAqaraTokenByRefreshSQL, refreshHash))
 	return t, mapErr(err, "get token pair by refresh token")
 }
@@ -123,8 +123,8 @@ func (s *Store) GetAqaraTokenByRefresh(ctx context.Context, refreshHash string) 
 // it is t.AppID's, by t in one transaction: of two refreshes racing on one
 // refresh token, the second finds it gone (store.ErrNotFound) and stores
 // nothing. Expiry is the caller's to check (GetAqaraTokenByRefresh).
-func (s *Store) RefreshAqaraToken(ctx context.Context, refreshHash string, t store.AqaraToken) (store.AqaraToken, error) {
-	var old store.AqaraToken
+func (s *Store) RefreshAqaraToken(ctx context.Context, refreshHash string, t partners.AqaraToken) (partners.AqaraToken, error) {
+	var old partners.AqaraToken
 	err := s.writeTx(ctx, fmt.Sprintf("refresh token pair of partner %q", t.AppID), func(tx *sql.Tx) error {
 		var err error
 		if old, err = scanAqaraToken(s.queryRowTx(ctx, tx, takeRefreshTokenSQL, refreshHash, t.AppID)); err != nil {
@@ -134,7 +134,7 @@ func (s *Store) RefreshAqaraToken(ctx context.Context, refreshHash string, t sto
 		return fkNotFound(err, "partner or user")
 	})
 	if err != nil {
-		return store.AqaraToken{}, err
+		return partners.AqaraToken{}, err
 	}
 	return old, nil
 }
@@ -176,7 +176,7 @@ func (s *Store) PartnersOfUser(ctx context.Context, uid string, now time.Time) (
 // CreateVirtualAccount stores v; store.ErrConflict when (AppID, AccountID)
 // exists or v.UID is some account already, store.ErrNotFound when the
 // partner or user does not exist.
-func (s *Store) CreateVirtualAccount(ctx context.Context, v store.VirtualAccount) error {
+func (s *Store) CreateVirtualAccount(ctx context.Context, v partners.VirtualAccount) error {
 	_, err := s.wq.exec(ctx,
 		`INSERT INTO aqara_virtual_accounts (`+virtualAccountCols+`) VALUES (?, ?, ?, ?)`,
 		v.AppID, v.AccountID, v.UID, toMS(v.CreatedAt))
@@ -185,31 +185,31 @@ func (s *Store) CreateVirtualAccount(ctx context.Context, v store.VirtualAccount
 }
 
 // GetVirtualAccount returns one virtual account or store.ErrNotFound.
-func (s *Store) GetVirtualAccount(ctx context.Context, appID, accountID string) (store.VirtualAccount, error) {
-	var v store.VirtualAccount
+func (s *Store) GetVirtualAccount(ctx context.Context, appID, accountID string) (partners.VirtualAccount, error) {
+	var v partners.VirtualAccount
 	var created int64
 	err := s.rq.queryRow(ctx,
 		`SELECT `+virtualAccountCols+` FROM aqara_virtual_accounts WHERE app_id = ? AND account_id = ?`,
 		appID, accountID).Scan(&v.AppID, &v.AccountID, &v.UID, &created)
 	if err != nil {
-		return store.VirtualAccount{}, mapErr(err, fmt.Sprintf("get virtual account %q of partner %q", accountID, appID))
+		return partners.VirtualAccount{}, mapErr(err, fmt.Sprintf("get virtual account %q of partner %q", accountID, appID))
 	}
 	v.CreatedAt = fromMS(created)
 	return v, nil
 }
 
 // aqaraTokenArgs are createAqaraTokenSQL's arguments.
-func aqaraTokenArgs(t store.AqaraToken) []any {
+func aqaraTokenArgs(t partners.AqaraToken) []any {
 	return []any{t.AccessHash, t.RefreshHash, t.AppID, t.UID,
 		toMS(t.AccessExpiresAt), toMS(t.RefreshExpiresAt), toMS(t.CreatedAt)}
 }
 
 // scanAuthCode reads authCodeCols.
-func scanAuthCode(sc scanner) (store.AuthCode, error) {
-	var c store.AuthCode
+func scanAuthCode(sc scanner) (partners.AuthCode, error) {
+	var c partners.AuthCode
 	var validity, expires, created int64
 	if err := sc.Scan(&c.AppID, &c.UID, &c.Code, &validity, &c.Attempts, &expires, &created); err != nil {
-		return store.AuthCode{}, err
+		return partners.AuthCode{}, err
 	}
 	c.Validity = time.Duration(validity) * time.Second
 	c.ExpiresAt, c.CreatedAt = fromMS(expires), fromMS(created)
@@ -217,12 +217,12 @@ func scanAuthCode(sc scanner) (store.AuthCode, error) {
 }
 
 // scanAqaraToken reads aqaraTokenCols.
-func scanAqaraToken(sc scanner) (store.AqaraToken, error) {
-	var t store.AqaraToken
+func scanAqaraToken(sc scanner) (partners.AqaraToken, error) {
+	var t partners.AqaraToken
 	var accessExp, refreshExp, created int64
 	err := sc.Scan(&t.AccessHash, &t.RefreshHash, &t.AppID, &t.UID, &accessExp, &refreshExp, &created)
 	if err != nil {
-		return store.AqaraToken{}, err
+		return partners.AqaraToken{}, err
 	}
 	t.AccessExpiresAt, t.RefreshExpiresAt, t.CreatedAt = fromMS(accessExp), fromMS(refreshExp), fromMS(created)
 	return t, nil

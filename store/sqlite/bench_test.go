@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -86,7 +87,7 @@ func BenchmarkEnqueueDeliver(b *testing.B) {
 			s, dids := benchStore(b)
 			ctx := b.Context()
 			app := newTestApp().ID
-			if err := s.CreatePartner(ctx, store.Partner{AppID: app, KeyID: "K.1", Name: "p", CreatedAt: time.Now()}); err != nil {
+			if err := s.CreatePartner(ctx, partners.Partner{AppID: app, KeyID: "K.1", Name: "p", CreatedAt: time.Now()}); err != nil {
 				b.Fatal(err)
 			}
 			states := make([]store.State, n)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -23,7 +24,7 @@ func TestCommittedWithoutClose(t *testing.T) {
 	if _, _, err := s.RegisterDevice(ctx, store.Device{DID: "d1", ProductKey: "p1", MAC: "m", Passcode: "pc", CreatedAt: time.UnixMilli(2)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreatePartner(ctx, store.Partner{AppID: "pa", KeyID: "K.1", Name: "p", CreatedAt: time.UnixMilli(1)}); err != nil {
+	if err := s.CreatePartner(ctx, partners.Partner{AppID: "pa", KeyID: "K.1", Name: "p", CreatedAt: time.UnixMilli(1)}); err != nil {
 		t.Fatal(err)
 	}
 	// The push rides in the state's transaction: it must be on disk too.

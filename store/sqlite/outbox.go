@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -141,7 +142,7 @@ func (s *Store) PushesDelivered(ctx context.Context, ids []int64, at time.Time) 
 
 // PushesFailed records failed attempts of pending pushes in one
 // transaction; the first failure time of a push is kept.
-func (s *Store) PushesFailed(ctx context.Context, failures []store.PushFailure) error {
+func (s *Store) PushesFailed(ctx context.Context, failures []partners.PushFailure) error {
 	if len(failures) == 0 {
 		return nil
 	}

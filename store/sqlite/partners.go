@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // partnerCols is the column list scanPartner reads.
@@ -15,7 +15,7 @@ const partnerCols = `app_id, key_id, app_key, name, push_url, push_sign, push_ap
 	push_suspended, push_suspended_reason, push_suspended_at, created_at`
 
 // CreatePartner inserts p; store.ErrConflict when p.AppID exists.
-func (s *Store) CreatePartner(ctx context.Context, p store.Partner) error {
+func (s *Store) CreatePartner(ctx context.Context, p partners.Partner) error {
 	_, err := s.wq.exec(ctx,
 		`INSERT INTO partners (`+partnerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.AppID, p.KeyID, p.AppKey, p.Name, p.PushURL, p.PushSign, p.PushAppKey, p.PushAppSecret,
@@ -25,7 +25,7 @@ func (s *Store) CreatePartner(ctx context.Context, p store.Partner) error {
 }
 
 // GetPartner returns the partner with that appId or store.ErrNotFound.
-func (s *Store) GetPartner(ctx context.Context, appID string) (store.Partner, error) {
+func (s *Store) GetPartner(ctx context.Context, appID string) (partners.Partner, error) {
 	row := s.rq.queryRow(ctx, `SELECT `+partnerCols+` FROM partners WHERE app_id = ?`, appID)
 	p, err := scanPartner(row)
 	return p, mapErr(err, fmt.Sprintf("get partner %q", appID))
@@ -33,13 +33,13 @@ func (s *Store) GetPartner(ctx context.Context, appID string) (store.Partner, er
 
 // ListPartners returns every partner, oldest first (ties by appId, so the
 // order is stable).
-func (s *Store) ListPartners(ctx context.Context) ([]store.Partner, error) {
+func (s *Store) ListPartners(ctx context.Context) ([]partners.Partner, error) {
 	rows, err := s.rq.query(ctx, `SELECT `+partnerCols+` FROM partners ORDER BY created_at, app_id`)
 	if err != nil {
 		return nil, mapErr(err, "list partners")
 	}
 	defer rows.Close()
-	var ps []store.Partner
+	var ps []partners.Partner
 	for rows.Next() {
 		p, err := scanPartner(rows)
 		if err != nil {
@@ -52,7 +52,7 @@ func (s *Store) ListPartners(ctx context.Context) ([]store.Partner, error) {
 
 // UpdatePartner replaces Name, PushURL, PushSign and UserAppID;
 // store.ErrNotFound if absent.
-func (s *Store) UpdatePartner(ctx context.Context, p store.Partner) error {
+func (s *Store) UpdatePartner(ctx context.Context, p partners.Partner) error {
 	return s.updateOne(ctx, fmt.Sprintf("update partner %q", p.AppID),
 		`UPDATE partners SET name = ?, push_url = ?, push_sign = ?, user_app_id = ? WHERE app_id = ?`,
 		p.Name, p.PushURL, p.PushSign, p.UserAppID, p.AppID)
@@ -81,17 +81,20 @@ func (s *Store) SetPartnerPushSuspended(ctx context.Context, appID string, suspe
 }
 
 // scanPartner reads partnerCols.
-func scanPartner(sc scanner) (store.Partner, error) {
-	var p store.Partner
+func scanPartner(sc scanner) (partners.Partner, error) {
+	var p partners.Partner
 	var suspendedAt, pushSuspendedAt sql.NullInt64
 	var created int64
 	err := sc.Scan(&p.AppID, &p.KeyID, &p.AppKey, &p.Name, &p.PushURL, &p.PushSign, &p.PushAppKey, &p.PushAppSecret,
 		&p.UserAppID, &p.Suspended, &p.SuspendedReason, &suspendedAt,
 		&p.PushSuspended, &p.PushSuspendedReason, &pushSuspendedAt, &created)
 	if err != nil {
-		return store.Partner{}, err
+		return partners.Partner{}, err
 	}
 	p.SuspendedAt, p.PushSuspendedAt = fromNullMS(suspendedAt), fromNullMS(pushSuspendedAt)
 	p.CreatedAt = fromMS(created)
 	return p, nil
 }
+
+// The partner domain's tables live here too, beside the device model's.
+var _ partners.Store = (*Store)(nil)

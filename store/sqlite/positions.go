@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -38,21 +39,21 @@ const devicePositionsSQL = `SELECT did, position_id FROM aqara_device_positions 
 // CreatePosition inserts p; store.ErrNotFound when the user does not
 // exist, store.ErrConflict when the id is taken. The parent is the caller's
 // to check: a top level has none to point at.
-func (s *Store) CreatePosition(ctx context.Context, p store.Position) error {
+func (s *Store) CreatePosition(ctx context.Context, p partners.Position) error {
 	_, err := s.wq.exec(ctx, `INSERT INTO aqara_positions (`+positionCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		p.PositionID, p.UID, p.ParentID, p.Name, p.Description, toMS(p.CreatedAt))
 	return mapErr(fkNotFound(err, fmt.Sprintf("user %q", p.UID)), fmt.Sprintf("create position %q", p.PositionID))
 }
 
 // GetPosition returns one position or store.ErrNotFound.
-func (s *Store) GetPosition(ctx context.Context, positionID string) (store.Position, error) {
+func (s *Store) GetPosition(ctx context.Context, positionID string) (partners.Position, error) {
 	p, err := scanPosition(s.rq.queryRow(ctx,
 		`SELECT `+positionCols+` FROM aqara_positions WHERE position_id = ?`, positionID))
 	return p, mapErr(err, fmt.Sprintf("get position %q", positionID))
 }
 
 // UpdatePosition sets Name and Description; store.ErrNotFound if absent.
-func (s *Store) UpdatePosition(ctx context.Context, p store.Position) error {
+func (s *Store) UpdatePosition(ctx context.Context, p partners.Position) error {
 	return s.updateOne(ctx, fmt.Sprintf("update position %q", p.PositionID),
 		`UPDATE aqara_positions SET name = ?, description = ? WHERE position_id = ?`,
 		p.Name, p.Description, p.PositionID)
@@ -78,7 +79,7 @@ func (s *Store) DeletePosition(ctx context.Context, positionID string) error {
 // first (ties by id), and how many there are in all. A non-positive limit
 // means no limit; a negative offset counts as 0. Both reads share one read
 // transaction, so the total is that of the page's snapshot.
-func (s *Store) ListPositions(ctx context.Context, uid, parentID string, limit, offset int) ([]store.Position, int, error) {
+func (s *Store) ListPositions(ctx context.Context, uid, parentID string, limit, offset int) ([]partners.Position, int, error) {
 	what := fmt.Sprintf("list positions of user %q under %q", uid, parentID)
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -103,7 +104,7 @@ func (s *Store) ListPositions(ctx context.Context, uid, parentID string, limit, 
 		return nil, 0, mapErr(err, what)
 	}
 	defer rows.Close()
-	var ps []store.Position
+	var ps []partners.Position
 	for rows.Next() {
 		p, err := scanPosition(rows)
 		if err != nil {
@@ -175,11 +176,11 @@ func (s *Store) DevicePositions(ctx context.Context, uid string) (map[string]str
 }
 
 // scanPosition reads positionCols.
-func scanPosition(sc scanner) (store.Position, error) {
-	var p store.Position
+func scanPosition(sc scanner) (partners.Position, error) {
+	var p partners.Position
 	var created int64
 	if err := sc.Scan(&p.PositionID, &p.UID, &p.ParentID, &p.Name, &p.Description, &created); err != nil {
-		return store.Position{}, err
+		return partners.Position{}, err
 	}
 	p.CreatedAt = fromMS(created)
 	return p, nil

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 const (
@@ -18,7 +18,7 @@ ON CONFLICT (app_id) DO UPDATE SET window_start = ?2, attempts = ?3, failed = ?4
 
 // PutPushWindow stores a partner's window; store.ErrNotFound if the
 // partner does not exist.
-func (s *Store) PutPushWindow(ctx context.Context, w store.PushWindow) error {
+func (s *Store) PutPushWindow(ctx context.Context, w partners.PushWindow) error {
 	what := fmt.Sprintf("put push window of %q", w.AppID)
 	attempts, err := json.Marshal(orEmpty(w.Attempts))
 	if err != nil {
@@ -40,15 +40,15 @@ func (s *Store) DeletePushWindow(ctx context.Context, appID string) error {
 }
 
 // ListPushWindows returns every window by app id.
-func (s *Store) ListPushWindows(ctx context.Context) ([]store.PushWindow, error) {
+func (s *Store) ListPushWindows(ctx context.Context) ([]partners.PushWindow, error) {
 	rows, err := s.rq.query(ctx, listPushWindowsSQL)
 	if err != nil {
 		return nil, mapErr(err, "list push windows")
 	}
 	defer rows.Close()
-	var ws []store.PushWindow
+	var ws []partners.PushWindow
 	for rows.Next() {
-		var w store.PushWindow
+		var w partners.PushWindow
 		var start int64
 		var warned sql.NullInt64
 		var attempts, failed string

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/switchboard-iot/switchboard/relay/relaytest"
-	"github.com/switchboard-iot/switchboard/store"
 	"github.com/switchboard-iot/switchboard/store/sqlite"
 	"github.com/switchboard-iot/switchboard/store/storetest"
 )
@@ -13,7 +12,7 @@ import (
 // TestContract runs the engine-independent suite against a fresh file per
 // subtest.
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
 		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "switchboard.db"))
 		if err != nil {
 			t.Fatalf("Open: %v", err)

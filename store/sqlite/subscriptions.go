@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/switchboard-iot/switchboard/store"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 // subscriptionCols is the column list every subscription query returns, in
@@ -29,23 +29,23 @@ WHERE did = ? ORDER BY app_id, resource_id`
 // Subscribe upserts subs in one transaction. A subscription lives on its
 // binding (UID, DID): a missing binding, or partner, is store.ErrNotFound
 // and rolls the whole batch back.
-func (s *Store) Subscribe(ctx context.Context, subs []store.Subscription) error {
-	return s.eachSubscription(ctx, "subscribe", subscribeSQL, subs, func(sub store.Subscription) []any {
+func (s *Store) Subscribe(ctx context.Context, subs []partners.Subscription) error {
+	return s.eachSubscription(ctx, "subscribe", subscribeSQL, subs, func(sub partners.Subscription) []any {
 		return []any{sub.AppID, sub.DID, sub.ResourceID, sub.UID, sub.Attach}
 	})
 }
 
 // Unsubscribe deletes the named subscriptions in one transaction; absent
 // ones are skipped.
-func (s *Store) Unsubscribe(ctx context.Context, subs []store.Subscription) error {
-	return s.eachSubscription(ctx, "unsubscribe", unsubscribeSQL, subs, func(sub store.Subscription) []any {
+func (s *Store) Unsubscribe(ctx context.Context, subs []partners.Subscription) error {
+	return s.eachSubscription(ctx, "unsubscribe", unsubscribeSQL, subs, func(sub partners.Subscription) []any {
 		return []any{sub.AppID, sub.DID, sub.ResourceID}
 	})
 }
 
 // eachSubscription runs query once per subscription, with args' arguments,
 // in one write transaction.
-func (s *Store) eachSubscription(ctx context.Context, what, query string, subs []store.Subscription, args func(store.Subscription) []any) error {
+func (s *Store) eachSubscription(ctx context.Context, what, query string, subs []partners.Subscription, args func(partners.Subscription) []any) error {
 	if len(subs) == 0 {
 		return nil
 	}
@@ -66,28 +66,28 @@ func (s *Store) eachSubscription(ctx context.Context, what, query string, subs [
 }
 
 // ListSubscriptions returns every subscription in primary-key order.
-func (s *Store) ListSubscriptions(ctx context.Context) ([]store.Subscription, error) {
+func (s *Store) ListSubscriptions(ctx context.Context) ([]partners.Subscription, error) {
 	return s.listSubscriptions(ctx, "list subscriptions",
 		`SELECT `+subscriptionCols+` FROM aqara_subscriptions ORDER BY app_id, did, resource_id`)
 }
 
 // DeviceSubscriptions returns the subscriptions on did, by partner then
 // resource.
-func (s *Store) DeviceSubscriptions(ctx context.Context, did string) ([]store.Subscription, error) {
+func (s *Store) DeviceSubscriptions(ctx context.Context, did string) ([]partners.Subscription, error) {
 	return s.listSubscriptions(ctx, fmt.Sprintf("subscriptions on device %q", did), deviceSubscriptionsSQL, did)
 }
 
 // listSubscriptions runs a subscription query on the read pool and collects
 // the rows.
-func (s *Store) listSubscriptions(ctx context.Context, what, query string, args ...any) ([]store.Subscription, error) {
+func (s *Store) listSubscriptions(ctx context.Context, what, query string, args ...any) ([]partners.Subscription, error) {
 	rows, err := s.rq.query(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr(err, what)
 	}
 	defer rows.Close()
-	var subs []store.Subscription
+	var subs []partners.Subscription
 	for rows.Next() {
-		var sub store.Subscription
+		var sub partners.Subscription
 		if err := rows.Scan(&sub.AppID, &sub.DID, &sub.ResourceID, &sub.UID, &sub.Attach); err != nil {
 			return nil, mapErr(err, what)
 		}

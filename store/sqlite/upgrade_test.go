@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -104,7 +105,7 @@ func TestUpgradeFrom0003(t *testing.T) {
 	if due, err := s.DuePushes(ctx, "pa", now, 0); err != nil || len(due) != 1 {
 		t.Errorf("DuePushes = %v, %v; want the push", due, err)
 	}
-	if err := s.Subscribe(ctx, []store.Subscription{{AppID: "pa", DID: "d1", ResourceID: "r", UID: "u1"}}); err != nil {
+	if err := s.Subscribe(ctx, []partners.Subscription{{AppID: "pa", DID: "d1", ResourceID: "r", UID: "u1"}}); err != nil {
 		t.Errorf("Subscribe through a pre-upgrade binding: %v", err)
 	}
 }
@@ -177,7 +178,7 @@ func TestUpgradeFrom0005(t *testing.T) {
 	if ended, err := s.EndSessions(ctx, []store.SessionEnd{{DID: "d1", At: time.UnixMilli(10)}}); err != nil || !ended[0] {
 		t.Fatalf("EndSessions(d1, no owner) = %v, %v", ended, err)
 	}
-	if err := s.PutPushWindow(ctx, store.PushWindow{AppID: "pa", Start: time.UnixMilli(10), Attempts: []int{1}, Failed: []int{1}}); err != nil {
+	if err := s.PutPushWindow(ctx, partners.PushWindow{AppID: "pa", Start: time.UnixMilli(10), Attempts: []int{1}, Failed: []int{1}}); err != nil {
 		t.Fatalf("PutPushWindow(pre-upgrade partner): %v", err)
 	}
 }

@@ -7,11 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
 // aqaraWorld makes app 1 with users 1..users and partners 1..partners.
-func aqaraWorld(t *testing.T, s store.Store, users, partners int) {
+func aqaraWorld(t *testing.T, s Store, users, partners int) {
 	t.Helper()
 	a := mustApp(t, s, 1)
 	for n := 1; n <= users; n++ {
@@ -24,8 +25,8 @@ func aqaraWorld(t *testing.T, s store.Store, users, partners int) {
 
 // newAuthCode builds the code partner p holds for user u, created at
 // at(sec) and expiring at at(exp).
-func newAuthCode(p, u, sec, exp int) store.AuthCode {
-	return store.AuthCode{
+func newAuthCode(p, u, sec, exp int) partners.AuthCode {
+	return partners.AuthCode{
 		AppID:     hexKey(p),
 		UID:       userID(u),
 		Code:      fmt.Sprintf("%06d", 100000+sec),
@@ -36,7 +37,7 @@ func newAuthCode(p, u, sec, exp int) store.AuthCode {
 }
 
 // checkAuthCode compares every field of a returned code.
-func checkAuthCode(t *testing.T, got, want store.AuthCode) {
+func checkAuthCode(t *testing.T, got, want partners.AuthCode) {
 	t.Helper()
 	g, w := got, want
 	g.ExpiresAt, g.CreatedAt, w.ExpiresAt, w.CreatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
@@ -49,8 +50,8 @@ func checkAuthCode(t *testing.T, got, want store.AuthCode) {
 
 // newAqaraToken builds pair n of partner p for user u, created at at(sec);
 // the refresh token outlives the access token.
-func newAqaraToken(n, p, u, sec int) store.AqaraToken {
-	return store.AqaraToken{
+func newAqaraToken(n, p, u, sec int) partners.AqaraToken {
+	return partners.AqaraToken{
 		AccessHash:       fmt.Sprintf("%064x", 0xacce550000+n),
 		RefreshHash:      fmt.Sprintf("%064x", 0x4ef4e50000+n),
 		AppID:            hexKey(p),
@@ -62,7 +63,7 @@ func newAqaraToken(n, p, u, sec int) store.AqaraToken {
 }
 
 // checkAqaraToken compares every field of a returned pair.
-func checkAqaraToken(t *testing.T, got, want store.AqaraToken) {
+func checkAqaraToken(t *testing.T, got, want partners.AqaraToken) {
 	t.Helper()
 	if got.AccessHash != want.AccessHash || got.RefreshHash != want.RefreshHash || got.AppID != want.AppID || got.UID != want.UID {
 		t.Errorf("token pair = %q/%q/%q/%q, want %q/%q/%q/%q", got.AccessHash, got.RefreshHash, got.AppID, got.UID,
@@ -74,7 +75,7 @@ func checkAqaraToken(t *testing.T, got, want store.AqaraToken) {
 }
 
 // mustAqaraToken creates tok and fails the test on error.
-func mustAqaraToken(t *testing.T, s store.Store, tok store.AqaraToken) store.AqaraToken {
+func mustAqaraToken(t *testing.T, s Store, tok partners.AqaraToken) partners.AqaraToken {
 	t.Helper()
 	if err := s.CreateAqaraToken(t.Context(), tok); err != nil {
 		t.Fatalf("CreateAqaraToken(%s): %v", tok.AccessHash, err)
@@ -84,7 +85,7 @@ func mustAqaraToken(t *testing.T, s store.Store, tok store.AqaraToken) store.Aqa
 
 // checkAqaraTokens fails unless exactly the pairs in want exist (by both
 // hashes) among those in all.
-func checkAqaraTokens(t *testing.T, s store.Store, all, want []store.AqaraToken) {
+func checkAqaraTokens(t *testing.T, s Store, all, want []partners.AqaraToken) {
 	t.Helper()
 	ctx := t.Context()
 	for _, tok := range all {
@@ -155,7 +156,7 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		aqaraWorld(t, s, 4, 2)
 		// Users 3 and 4 asked at the same time: uid descending, the reverse
 		// of an oldest-first list.
-		codes := []store.AuthCode{
+		codes := []partners.AuthCode{
 			newAuthCode(1, 1, 10, 100),
 			newAuthCode(1, 2, 20, 50),
 			newAuthCode(1, 3, 30, 200),
@@ -208,7 +209,7 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		wantErr(t, "GetAuthCode(exchanged)", err, store.ErrNotFound)
 		// A code works once: the second exchange stores nothing.
 		wantErr(t, "ExchangeAuthCode(again)", s.ExchangeAuthCode(ctx, second), store.ErrNotFound)
-		checkAqaraTokens(t, s, []store.AqaraToken{first, second}, []store.AqaraToken{first})
+		checkAqaraTokens(t, s, []partners.AqaraToken{first, second}, []partners.AqaraToken{first})
 		// The other user's code is untouched.
 		if _, err := s.GetAuthCode(ctx, hexKey(1), userID(2)); err != nil {
 			t.Errorf("GetAuthCode(other user): %v", err)
@@ -225,7 +226,7 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		const n = 8
 		var (
 			errs  [n]error
-			pairs [n]store.AqaraToken
+			pairs [n]partners.AqaraToken
 			start = make(chan struct{})
 			wg    sync.WaitGroup
 		)
@@ -238,7 +239,7 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		}
 		close(start)
 		wg.Wait()
-		var won []store.AqaraToken
+		var won []partners.AqaraToken
 		for i, err := range errs {
 			if err == nil {
 				won = append(won, pairs[i])
@@ -260,7 +261,7 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		b := mustAqaraToken(t, s, newAqaraToken(2, 1, 1, 11)) // a second pair of the same grant
 		c := mustAqaraToken(t, s, newAqaraToken(3, 2, 1, 12))
 		d := mustAqaraToken(t, s, newAqaraToken(4, 1, 2, 13))
-		all := []store.AqaraToken{a, b, c, d}
+		all := []partners.AqaraToken{a, b, c, d}
 		checkAqaraTokens(t, s, all, all)
 
 		wantErr(t, "CreateAqaraToken(unknown partner)", s.CreateAqaraToken(ctx, newAqaraToken(5, 9, 1, 1)), store.ErrNotFound)
@@ -281,7 +282,7 @@ func testAqaraAccounts(t *testing.T, open opener) {
 			t.Fatalf("DeleteAqaraToken: %v", err)
 		}
 		wantErr(t, "DeleteAqaraToken(again)", s.DeleteAqaraToken(ctx, a.AppID, a.AccessHash), store.ErrNotFound)
-		checkAqaraTokens(t, s, all, []store.AqaraToken{b, c, d})
+		checkAqaraTokens(t, s, all, []partners.AqaraToken{b, c, d})
 
 		// Every pair of one partner for one user.
 		b2 := mustAqaraToken(t, s, newAqaraToken(6, 1, 1, 14))
@@ -291,7 +292,7 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		if n, err := s.DeleteAqaraTokens(ctx, hexKey(1), userID(1)); err != nil || n != 0 {
 			t.Errorf("DeleteAqaraTokens(again) = %d, %v; want 0", n, err)
 		}
-		checkAqaraTokens(t, s, append(all, b2), []store.AqaraToken{c, d})
+		checkAqaraTokens(t, s, append(all, b2), []partners.AqaraToken{c, d})
 	})
 
 	t.Run("Refresh", func(t *testing.T) {
@@ -316,14 +317,14 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		wantErr(t, "RefreshAqaraToken(another partner's)", err, store.ErrNotFound)
 		_, err = s.RefreshAqaraToken(ctx, "no such hash", c)
 		wantErr(t, "RefreshAqaraToken(unknown)", err, store.ErrNotFound)
-		checkAqaraTokens(t, s, []store.AqaraToken{a, other, b, c}, []store.AqaraToken{other, b})
+		checkAqaraTokens(t, s, []partners.AqaraToken{a, other, b, c}, []partners.AqaraToken{other, b})
 
 		// A failed insert leaves the old pair in place.
 		clash := newAqaraToken(5, 1, 1, 40)
 		clash.AccessHash = other.AccessHash
 		_, err = s.RefreshAqaraToken(ctx, b.RefreshHash, clash)
 		wantErr(t, "RefreshAqaraToken(taken access hash)", err, store.ErrConflict)
-		checkAqaraTokens(t, s, []store.AqaraToken{other, b}, []store.AqaraToken{other, b})
+		checkAqaraTokens(t, s, []partners.AqaraToken{other, b}, []partners.AqaraToken{other, b})
 	})
 
 	t.Run("PartnersOfUser", func(t *testing.T) {
@@ -363,16 +364,16 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		t.Parallel()
 		s, ctx := open(t), t.Context()
 		aqaraWorld(t, s, 3, 2)
-		v := store.VirtualAccount{AppID: hexKey(1), AccountID: "partner-user-1", UID: userID(1), CreatedAt: at(10)}
+		v := partners.VirtualAccount{AppID: hexKey(1), AccountID: "partner-user-1", UID: userID(1), CreatedAt: at(10)}
 		if err := s.CreateVirtualAccount(ctx, v); err != nil {
 			t.Fatalf("CreateVirtualAccount: %v", err)
 		}
 		// The account id is the partner's: another partner may use it too.
-		w := store.VirtualAccount{AppID: hexKey(2), AccountID: v.AccountID, UID: userID(2), CreatedAt: at(11)}
+		w := partners.VirtualAccount{AppID: hexKey(2), AccountID: v.AccountID, UID: userID(2), CreatedAt: at(11)}
 		if err := s.CreateVirtualAccount(ctx, w); err != nil {
 			t.Fatalf("CreateVirtualAccount(same id, other partner): %v", err)
 		}
-		for _, want := range []store.VirtualAccount{v, w} {
+		for _, want := range []partners.VirtualAccount{v, w} {
 			got, err := s.GetVirtualAccount(ctx, want.AppID, want.AccountID)
 			if err != nil {
 				t.Errorf("GetVirtualAccount: %v", err)
@@ -384,7 +385,7 @@ func testAqaraAccounts(t *testing.T, open opener) {
 				t.Errorf("virtual account = %+v, want %+v", got, want)
 			}
 		}
-		dup := store.VirtualAccount{AppID: v.AppID, AccountID: v.AccountID, UID: userID(3), CreatedAt: at(12)}
+		dup := partners.VirtualAccount{AppID: v.AppID, AccountID: v.AccountID, UID: userID(3), CreatedAt: at(12)}
 		wantErr(t, "CreateVirtualAccount(taken id)", s.CreateVirtualAccount(ctx, dup), store.ErrConflict)
 		if got, err := s.GetVirtualAccount(ctx, v.AppID, v.AccountID); err != nil || got.UID != v.UID {
 			t.Errorf("GetVirtualAccount after the conflict = %+v, %v; want the first account", got, err)
@@ -392,8 +393,8 @@ func testAqaraAccounts(t *testing.T, open opener) {
 		_, err := s.GetVirtualAccount(ctx, v.AppID, "nobody")
 		wantErr(t, "GetVirtualAccount(missing)", err, store.ErrNotFound)
 		wantErr(t, "CreateVirtualAccount(unknown partner)",
-			s.CreateVirtualAccount(ctx, store.VirtualAccount{AppID: hexKey(9), AccountID: "x", UID: userID(3), CreatedAt: at(1)}), store.ErrNotFound)
+			s.CreateVirtualAccount(ctx, partners.VirtualAccount{AppID: hexKey(9), AccountID: "x", UID: userID(3), CreatedAt: at(1)}), store.ErrNotFound)
 		wantErr(t, "CreateVirtualAccount(unknown user)",
-			s.CreateVirtualAccount(ctx, store.VirtualAccount{AppID: hexKey(1), AccountID: "x", UID: userID(9), CreatedAt: at(1)}), store.ErrNotFound)
+			s.CreateVirtualAccount(ctx, partners.VirtualAccount{AppID: hexKey(1), AccountID: "x", UID: userID(9), CreatedAt: at(1)}), store.ErrNotFound)
 	})
 }

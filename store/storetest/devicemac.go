@@ -9,7 +9,7 @@ import (
 )
 
 // testFindDeviceByMAC: the (product key, MAC) lookup bind-by-MAC uses.
-func testFindDeviceByMAC(t *testing.T, open func(t *testing.T) store.Store) {
+func testFindDeviceByMAC(t *testing.T, open opener) {
 	ctx := context.Background()
 	s := open(t)
 	p := store.Product{Key: "0123456789abcdef0123456789abcdef", Secret: "s", Name: "p", Schema: []byte("{}")}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -14,7 +15,7 @@ import (
 var never = at(1_000_000)
 
 // mustPartner creates partner n and fails the test on error.
-func mustPartner(t *testing.T, s store.Store, n int) store.Partner {
+func mustPartner(t *testing.T, s Store, n int) partners.Partner {
 	t.Helper()
 	p := newPartner(n, n)
 	if err := s.CreatePartner(t.Context(), p); err != nil {
@@ -90,7 +91,7 @@ func checkMsgIDs(t *testing.T, what string, got []store.Push, err error, want ..
 }
 
 // pending returns every pending push of app, due or not, by ID.
-func pending(t *testing.T, s store.Store, app string) []store.Push {
+func pending(t *testing.T, s Store, app string) []store.Push {
 	t.Helper()
 	ps, err := s.DuePushes(t.Context(), app, never, 0)
 	if err != nil {
@@ -100,7 +101,7 @@ func pending(t *testing.T, s store.Store, app string) []store.Push {
 }
 
 // checkPending fails unless app's pending pushes are those numbered want.
-func checkPending(t *testing.T, s store.Store, app string, want ...int) {
+func checkPending(t *testing.T, s Store, app string, want ...int) {
 	t.Helper()
 	ps, err := s.DuePushes(t.Context(), app, never, 0)
 	checkMsgIDs(t, "pending pushes", ps, err, want...)
@@ -108,7 +109,7 @@ func checkPending(t *testing.T, s store.Store, app string, want ...int) {
 
 // mustEnqueue enqueues pushes and returns them by MsgID number with the
 // IDs the store assigned.
-func mustEnqueue(t *testing.T, s store.Store, pushes ...store.Push) map[int]store.Push {
+func mustEnqueue(t *testing.T, s Store, pushes ...store.Push) map[int]store.Push {
 	t.Helper()
 	if err := s.EnqueuePushes(t.Context(), pushes); err != nil {
 		t.Fatalf("EnqueuePushes: %v", err)
@@ -138,7 +139,7 @@ func mustEnqueue(t *testing.T, s store.Store, pushes ...store.Push) map[int]stor
 }
 
 // mustFail records failures.
-func mustFail(t *testing.T, s store.Store, failures ...store.PushFailure) {
+func mustFail(t *testing.T, s Store, failures ...partners.PushFailure) {
 	t.Helper()
 	if err := s.PushesFailed(t.Context(), failures); err != nil {
 		t.Fatalf("PushesFailed: %v", err)
@@ -146,7 +147,7 @@ func mustFail(t *testing.T, s store.Store, failures ...store.PushFailure) {
 }
 
 // mustDeliver records deliveries at at(sec).
-func mustDeliver(t *testing.T, s store.Store, sec int, ids ...int64) {
+func mustDeliver(t *testing.T, s Store, sec int, ids ...int64) {
 	t.Helper()
 	if err := s.PushesDelivered(t.Context(), ids, at(sec)); err != nil {
 		t.Fatalf("PushesDelivered: %v", err)
@@ -155,7 +156,7 @@ func mustDeliver(t *testing.T, s store.Store, sec int, ids ...int64) {
 
 // failedPushes lists every push of app that ever failed, newest failure
 // first.
-func failedPushes(t *testing.T, s store.Store, app string) []store.Push {
+func failedPushes(t *testing.T, s Store, app string) []store.Push {
 	t.Helper()
 	ps, err := s.FailedPushes(t.Context(), app, at(-1_000_000), 0, 0)
 	if err != nil {
@@ -350,7 +351,7 @@ func testOutbox(t *testing.T, open opener) {
 		s, ctx := open(t), t.Context()
 		p := mustPartner(t, s, 1)
 		ps := mustEnqueue(t, s, newPush(1, p.AppID, 10), newPush(2, p.AppID, 11), newPush(3, p.AppID, 12))
-		mustFail(t, s, store.PushFailure{ID: ps[2].ID, Attempts: 1, Error: "HTTP 503", At: at(20), NextAt: at(25)})
+		mustFail(t, s, partners.PushFailure{ID: ps[2].ID, Attempts: 1, Error: "HTTP 503", At: at(20), NextAt: at(25)})
 		mustDeliver(t, s, 30, ps[1].ID, ps[2].ID, unknownPushID)
 		if err := s.PushesDelivered(ctx, nil, at(31)); err != nil {
 			t.Fatalf("PushesDelivered(none): %v", err)
@@ -380,9 +381,9 @@ func testOutbox(t *testing.T, open opener) {
 		p := mustPartner(t, s, 1)
 		ps := mustEnqueue(t, s, newPush(1, p.AppID, 10), newPush(2, p.AppID, 10), newPush(3, p.AppID, 10))
 		mustFail(t, s,
-			store.PushFailure{ID: ps[1].ID, Attempts: 1, Error: "timeout", At: at(20), NextAt: at(40)},
-			store.PushFailure{ID: ps[2].ID, Attempts: 1, Error: "HTTP 500", At: at(21), NextAt: at(30)},
-			store.PushFailure{ID: unknownPushID, Attempts: 1, Error: "x", At: at(21), NextAt: at(30)})
+			partners.PushFailure{ID: ps[1].ID, Attempts: 1, Error: "timeout", At: at(20), NextAt: at(40)},
+			partners.PushFailure{ID: ps[2].ID, Attempts: 1, Error: "HTTP 500", At: at(21), NextAt: at(30)},
+			partners.PushFailure{ID: unknownPushID, Attempts: 1, Error: "x", At: at(21), NextAt: at(30)})
 		if err := s.PushesFailed(ctx, nil); err != nil {
 			t.Fatalf("PushesFailed(none): %v", err)
 		}
@@ -399,14 +400,14 @@ func testOutbox(t *testing.T, open opener) {
 		}
 
 		// A second failure keeps the first failure's time.
-		mustFail(t, s, store.PushFailure{ID: ps[1].ID, Attempts: 2, Error: "refused", At: at(45), NextAt: at(60)})
+		mustFail(t, s, partners.PushFailure{ID: ps[1].ID, Attempts: 2, Error: "refused", At: at(45), NextAt: at(60)})
 		want1.Attempts, want1.LastError, want1.NextAt = 2, "refused", at(60)
 		if got := pending(t, s, p.AppID); len(got) == 3 {
 			checkPush(t, got[0], want1)
 		}
 
 		// Giving up: the push is dead, done at the failure.
-		mustFail(t, s, store.PushFailure{ID: ps[2].ID, Attempts: 2, Error: "HTTP 404", At: at(50), NextAt: at(70), Dead: true})
+		mustFail(t, s, partners.PushFailure{ID: ps[2].ID, Attempts: 2, Error: "HTTP 404", At: at(50), NextAt: at(70), Dead: true})
 		checkPending(t, s, p.AppID, 1, 3)
 		want2 := ps[2]
 		want2.State, want2.Attempts, want2.LastError, want2.FailedAt, want2.DoneAt = store.PushDead, 2, "HTTP 404", at(21), at(50)
@@ -426,8 +427,8 @@ func testOutbox(t *testing.T, open opener) {
 			newPush(1, p1.AppID, 1), newPush(2, p1.AppID, 1), newPush(3, p1.AppID, 1),
 			newPush(4, p1.AppID, 1), newPush(5, p1.AppID, 1), newPush(6, p1.AppID, 1),
 			newPush(7, p2.AppID, 1))
-		fail := func(n, sec int, dead bool) store.PushFailure {
-			return store.PushFailure{ID: ps[n].ID, Attempts: 1, Error: fmt.Sprintf("err %d", n), At: at(sec), NextAt: at(sec + 5), Dead: dead}
+		fail := func(n, sec int, dead bool) partners.PushFailure {
+			return partners.PushFailure{ID: ps[n].ID, Attempts: 1, Error: fmt.Sprintf("err %d", n), At: at(sec), NextAt: at(sec + 5), Dead: dead}
 		}
 		// Pushes 2 and 3 first fail at the same time: the later ID comes
 		// first, as for a newest-first list of the pushes.
@@ -492,10 +493,10 @@ func testOutbox(t *testing.T, open opener) {
 
 		mustDeliver(t, s, 11, ps[2].ID)
 		checkNext(p1.AppID, at(20), true)
-		mustFail(t, s, store.PushFailure{ID: ps[3].ID, Attempts: 1, Error: "x", At: at(21), NextAt: at(50)})
+		mustFail(t, s, partners.PushFailure{ID: ps[3].ID, Attempts: 1, Error: "x", At: at(21), NextAt: at(50)})
 		checkNext(p1.AppID, at(30), true)
 		checkCount(map[string]int64{p1.AppID: 2, p2.AppID: 1}) // a failed push is still pending
-		mustFail(t, s, store.PushFailure{ID: ps[1].ID, Attempts: 1, Error: "x", At: at(31), Dead: true})
+		mustFail(t, s, partners.PushFailure{ID: ps[1].ID, Attempts: 1, Error: "x", At: at(31), Dead: true})
 		checkNext(p1.AppID, at(50), true)
 		mustDeliver(t, s, 51, ps[3].ID)
 		checkNext(p1.AppID, time.Time{}, false)
@@ -508,8 +509,8 @@ func testOutbox(t *testing.T, open opener) {
 		p := mustPartner(t, s, 1)
 		ps := mustEnqueue(t, s, newPush(1, p.AppID, 1), newPush(2, p.AppID, 1), newPush(3, p.AppID, 1),
 			newPush(4, p.AppID, 1), newPush(5, p.AppID, 1))
-		fail := func(n, sec int, dead bool) store.PushFailure {
-			return store.PushFailure{ID: ps[n].ID, Attempts: 1, Error: "x", At: at(sec), NextAt: at(sec + 1), Dead: dead}
+		fail := func(n, sec int, dead bool) partners.PushFailure {
+			return partners.PushFailure{ID: ps[n].ID, Attempts: 1, Error: "x", At: at(sec), NextAt: at(sec + 1), Dead: dead}
 		}
 		mustFail(t, s, fail(1, 10, false), fail(2, 20, true), fail(3, 5, false), fail(4, 40, false))
 		mustDeliver(t, s, 41, ps[1].ID, ps[4].ID)

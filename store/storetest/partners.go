@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
 // newPartner builds partner n created at at(sec), push configured and
 // unsigned.
-func newPartner(n, sec int) store.Partner {
-	return store.Partner{
+func newPartner(n, sec int) partners.Partner {
+	return partners.Partner{
 		AppID:         hexKey(n),
 		KeyID:         fmt.Sprintf("K.%016x", n),
 		AppKey:        hexKey(3000 + n),
@@ -26,7 +27,7 @@ func newPartner(n, sec int) store.Partner {
 }
 
 // checkPartner compares every field of a returned partner.
-func checkPartner(t *testing.T, got, want store.Partner) {
+func checkPartner(t *testing.T, got, want partners.Partner) {
 	t.Helper()
 	g, w := got, want
 	g.SuspendedAt, g.PushSuspendedAt, g.CreatedAt = time.Time{}, time.Time{}, time.Time{}
@@ -42,11 +43,11 @@ func checkPartner(t *testing.T, got, want store.Partner) {
 // testPartners covers the Partners interface.
 func testPartners(t *testing.T, open opener) {
 	// A created partner reads back field for field, whatever its settings.
-	for name, tweak := range map[string]func(*store.Partner){
-		"CreateGet":       func(p *store.Partner) { p.PushSign = true },
-		"CreateNoPushURL": func(p *store.Partner) { p.PushURL = "" },
-		"CreateNoUserApp": func(p *store.Partner) { p.UserAppID = "" },
-		"CreateSuspended": func(p *store.Partner) {
+	for name, tweak := range map[string]func(*partners.Partner){
+		"CreateGet":       func(p *partners.Partner) { p.PushSign = true },
+		"CreateNoPushURL": func(p *partners.Partner) { p.PushURL = "" },
+		"CreateNoUserApp": func(p *partners.Partner) { p.UserAppID = "" },
+		"CreateSuspended": func(p *partners.Partner) {
 			p.Suspended, p.SuspendedReason, p.SuspendedAt = true, "by hand", at(7)
 			p.PushSuspended, p.PushSuspendedReason, p.PushSuspendedAt = true, "5% rule", at(8)
 		},
@@ -101,7 +102,7 @@ func testPartners(t *testing.T, open opener) {
 			t.Fatalf("ListPartners(empty) = %v, %v; want none", ps, err)
 		}
 		// 4 and 2 share a creation time: the appId breaks the tie.
-		want := []store.Partner{newPartner(3, 1), newPartner(2, 2), newPartner(4, 2), newPartner(1, 3)}
+		want := []partners.Partner{newPartner(3, 1), newPartner(2, 2), newPartner(4, 2), newPartner(1, 3)}
 		for _, i := range []int{3, 2, 0, 1} {
 			if err := s.CreatePartner(ctx, want[i]); err != nil {
 				t.Fatalf("CreatePartner: %v", err)
@@ -156,30 +157,30 @@ func testPartners(t *testing.T, open opener) {
 
 	// The operator's switch (Suspended) and the push switch (PushSuspended)
 	// behave alike and independently.
-	type setter func(s store.Store, ctx context.Context, appID string, on bool, reason string, at time.Time) error
+	type setter func(s Store, ctx context.Context, appID string, on bool, reason string, at time.Time) error
 	switches := []struct {
 		name        string
 		set, others setter
-		mark        func(p *store.Partner, reason string, at time.Time)
+		mark        func(p *partners.Partner, reason string, at time.Time)
 	}{
 		{"Suspended",
-			func(s store.Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
+			func(s Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
 				return s.SetPartnerSuspended(ctx, id, on, r, at)
 			},
-			func(s store.Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
+			func(s Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
 				return s.SetPartnerPushSuspended(ctx, id, on, r, at)
 			},
-			func(p *store.Partner, r string, at time.Time) {
+			func(p *partners.Partner, r string, at time.Time) {
 				p.Suspended, p.SuspendedReason, p.SuspendedAt = true, r, at
 			}},
 		{"PushSuspended",
-			func(s store.Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
+			func(s Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
 				return s.SetPartnerPushSuspended(ctx, id, on, r, at)
 			},
-			func(s store.Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
+			func(s Store, ctx context.Context, id string, on bool, r string, at time.Time) error {
 				return s.SetPartnerSuspended(ctx, id, on, r, at)
 			},
-			func(p *store.Partner, r string, at time.Time) {
+			func(p *partners.Partner, r string, at time.Time) {
 				p.PushSuspended, p.PushSuspendedReason, p.PushSuspendedAt = true, r, at
 			}},
 	}
@@ -189,7 +190,7 @@ func testPartners(t *testing.T, open opener) {
 			s, ctx := open(t), t.Context()
 			p := newPartner(1, 1)
 			other := newPartner(2, 1)
-			for _, x := range []store.Partner{p, other} {
+			for _, x := range []partners.Partner{p, other} {
 				if err := s.CreatePartner(ctx, x); err != nil {
 					t.Fatalf("CreatePartner: %v", err)
 				}

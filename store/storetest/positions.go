@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -14,8 +15,8 @@ func positionID(n int) string { return fmt.Sprintf("real2.%010d", n) }
 
 // newPosition builds position n of user u under parent (0: top level),
 // created at at(sec).
-func newPosition(n, u, parent, sec int) store.Position {
-	p := store.Position{
+func newPosition(n, u, parent, sec int) partners.Position {
+	p := partners.Position{
 		PositionID:  positionID(n),
 		UID:         userID(u),
 		Name:        fmt.Sprintf("position %d", n),
@@ -29,7 +30,7 @@ func newPosition(n, u, parent, sec int) store.Position {
 }
 
 // mustPosition creates p and fails the test on error.
-func mustPosition(t *testing.T, s store.Store, p store.Position) store.Position {
+func mustPosition(t *testing.T, s Store, p partners.Position) partners.Position {
 	t.Helper()
 	if err := s.CreatePosition(t.Context(), p); err != nil {
 		t.Fatalf("CreatePosition(%s): %v", p.PositionID, err)
@@ -38,7 +39,7 @@ func mustPosition(t *testing.T, s store.Store, p store.Position) store.Position 
 }
 
 // checkPosition compares every field of a returned position.
-func checkPosition(t *testing.T, got, want store.Position) {
+func checkPosition(t *testing.T, got, want partners.Position) {
 	t.Helper()
 	g, w := got, want
 	g.CreatedAt, w.CreatedAt = time.Time{}, time.Time{}
@@ -49,7 +50,7 @@ func checkPosition(t *testing.T, got, want store.Position) {
 }
 
 // mustPlace puts uid's device in a position.
-func mustPlace(t *testing.T, s store.Store, u, d, pos int) {
+func mustPlace(t *testing.T, s Store, u, d, pos int) {
 	t.Helper()
 	if err := s.SetDevicePosition(t.Context(), userID(u), did(d), positionID(pos)); err != nil {
 		t.Fatalf("SetDevicePosition(user %d, device %d, position %d): %v", u, d, pos, err)
@@ -58,7 +59,7 @@ func mustPlace(t *testing.T, s store.Store, u, d, pos int) {
 
 // checkPlacement fails unless user u's placed devices are want (device
 // number -> position number).
-func checkPlacement(t *testing.T, s store.Store, u int, want map[int]int) {
+func checkPlacement(t *testing.T, s Store, u int, want map[int]int) {
 	t.Helper()
 	got, err := s.DevicePositions(t.Context(), userID(u))
 	if err != nil {
@@ -82,7 +83,7 @@ func testPositions(t *testing.T, open opener) {
 		bindingWorld(t, s, 2, 0)
 		home := mustPosition(t, s, newPosition(1, 1, 0, 10))
 		room := mustPosition(t, s, newPosition(2, 1, 1, 11))
-		for _, want := range []store.Position{home, room} {
+		for _, want := range []partners.Position{home, room} {
 			got, err := s.GetPosition(ctx, want.PositionID)
 			if err != nil {
 				t.Fatalf("GetPosition(%s): %v", want.PositionID, err)
@@ -95,7 +96,7 @@ func testPositions(t *testing.T, open opener) {
 		wantErr(t, "CreatePosition(unknown user)", s.CreatePosition(ctx, newPosition(3, 9, 0, 12)), store.ErrNotFound)
 
 		// Only Name and Description change.
-		upd := store.Position{PositionID: room.PositionID, UID: userID(2), ParentID: "", Name: "kitchen", Description: "", CreatedAt: at(50)}
+		upd := partners.Position{PositionID: room.PositionID, UID: userID(2), ParentID: "", Name: "kitchen", Description: "", CreatedAt: at(50)}
 		if err := s.UpdatePosition(ctx, upd); err != nil {
 			t.Fatalf("UpdatePosition: %v", err)
 		}
@@ -113,7 +114,7 @@ func testPositions(t *testing.T, open opener) {
 		s, ctx := open(t), t.Context()
 		bindingWorld(t, s, 3, 0)
 		// Homes 2 and 3 share a creation time: the id decides.
-		byN := map[int]store.Position{}
+		byN := map[int]partners.Position{}
 		for _, p := range []struct{ n, u, parent, sec int }{
 			{1, 1, 0, 30},
 			{3, 1, 0, 20},

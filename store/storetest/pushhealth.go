@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -13,7 +14,7 @@ func testPushHealth(t *testing.T, open opener) {
 	t.Parallel()
 	s, ctx := open(t), t.Context()
 	a, b := mustPartner(t, s, 2), mustPartner(t, s, 1)
-	list := func(want ...store.PushWindow) {
+	list := func(want ...partners.PushWindow) {
 		t.Helper()
 		got, err := s.ListPushWindows(ctx)
 		if err != nil {
@@ -31,9 +32,9 @@ func testPushHealth(t *testing.T, open opener) {
 		}
 	}
 	list()
-	wa := store.PushWindow{AppID: a.AppID, Start: at(10), Attempts: []int{3, 0, 20}, Failed: []int{1, 0, 2}, LastError: "HTTP 500"}
-	wb := store.PushWindow{AppID: b.AppID, Start: at(20), Attempts: []int{30}, Failed: []int{29}, WarnedAt: at(15), LastError: "timeout"}
-	for _, w := range []store.PushWindow{wa, wb} {
+	wa := partners.PushWindow{AppID: a.AppID, Start: at(10), Attempts: []int{3, 0, 20}, Failed: []int{1, 0, 2}, LastError: "HTTP 500"}
+	wb := partners.PushWindow{AppID: b.AppID, Start: at(20), Attempts: []int{30}, Failed: []int{29}, WarnedAt: at(15), LastError: "timeout"}
+	for _, w := range []partners.PushWindow{wa, wb} {
 		if err := s.PutPushWindow(ctx, w); err != nil {
 			t.Fatalf("PutPushWindow(%s): %v", w.AppID, err)
 		}
@@ -45,7 +46,7 @@ func testPushHealth(t *testing.T, open opener) {
 	}
 	list(wb, wa)
 	wantErr(t, "PutPushWindow(unknown partner)",
-		s.PutPushWindow(ctx, store.PushWindow{AppID: hexKey(99), Start: at(1)}), store.ErrNotFound)
+		s.PutPushWindow(ctx, partners.PushWindow{AppID: hexKey(99), Start: at(1)}), store.ErrNotFound)
 	if err := s.DeletePushWindow(ctx, b.AppID); err != nil {
 		t.Fatalf("DeletePushWindow: %v", err)
 	}

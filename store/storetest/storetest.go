@@ -1,5 +1,5 @@
-// Package storetest is the contract suite every store.Store implementation
-// must pass. It talks only through the store package API, so the same tests
+// Package storetest is the contract suite every store implementation must
+// pass (store.Store and partners.Store). It talks only through the store package API, so the same tests
 // hold the SQLite and PostgreSQL engines to identical behaviour.
 //
 // Besides what the store doc comments say, the suite pins down behaviour the
@@ -30,20 +30,29 @@ package storetest
 import (
 	"testing"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
+// Store is what an engine implements: the device model's store and the
+// partner domain's (partners.Store, declared beside the domain). The
+// relay's part has its own suite, relay/relaytest.
+type Store interface {
+	store.Store
+	partners.Store
+}
+
 // opener gives a subtest a fresh store that is closed when the subtest ends.
-type opener func(t *testing.T) store.Store
+type opener func(t *testing.T) Store
 
 // Run runs the whole contract suite. open must return a fresh, empty store
 // for the subtest t; the suite closes it when t ends, so open must not (a
 // second Close is harmless only if the engine's Close is idempotent).
 // Subtests run in parallel, so open must be safe to call concurrently;
 // t.TempDir gives each call its own directory.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Helper()
-	fresh := func(t *testing.T) store.Store {
+	fresh := func(t *testing.T) Store {
 		t.Helper()
 		s := open(t)
 		if s == nil {

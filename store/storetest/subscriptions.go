@@ -6,13 +6,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
 // newSub builds the subscription of partner p to resource res of device d,
 // through user u's binding.
-func newSub(p, d int, res string, u int) store.Subscription {
-	return store.Subscription{
+func newSub(p, d int, res string, u int) partners.Subscription {
+	return partners.Subscription{
 		AppID:      hexKey(p),
 		DID:        did(d),
 		ResourceID: res,
@@ -22,12 +23,12 @@ func newSub(p, d int, res string, u int) store.Subscription {
 }
 
 // subKey orders subscriptions as ListSubscriptions does.
-func subKey(a, b store.Subscription) int {
+func subKey(a, b partners.Subscription) int {
 	return cmp.Or(cmp.Compare(a.AppID, b.AppID), cmp.Compare(a.DID, b.DID), cmp.Compare(a.ResourceID, b.ResourceID))
 }
 
 // checkSubs compares subscriptions field for field, in order.
-func checkSubs(t *testing.T, what string, got []store.Subscription, err error, want []store.Subscription) {
+func checkSubs(t *testing.T, what string, got []partners.Subscription, err error, want []partners.Subscription) {
 	t.Helper()
 	if err != nil {
 		t.Errorf("%s: %v", what, err)
@@ -40,14 +41,14 @@ func checkSubs(t *testing.T, what string, got []store.Subscription, err error, w
 
 // checkAllSubs fails unless exactly want is stored, as ListSubscriptions
 // and DeviceSubscriptions (of devices 1..devices) see it.
-func checkAllSubs(t *testing.T, s store.Store, devices int, want ...store.Subscription) {
+func checkAllSubs(t *testing.T, s Store, devices int, want ...partners.Subscription) {
 	t.Helper()
 	want = slices.Clone(want)
 	slices.SortFunc(want, subKey)
 	got, err := s.ListSubscriptions(t.Context())
 	checkSubs(t, "ListSubscriptions", got, err, want)
 	for d := 1; d <= devices; d++ {
-		var wantDev []store.Subscription
+		var wantDev []partners.Subscription
 		for _, sub := range want {
 			if sub.DID == did(d) {
 				wantDev = append(wantDev, sub)
@@ -61,7 +62,7 @@ func checkAllSubs(t *testing.T, s store.Store, devices int, want ...store.Subscr
 
 // subscriptionWorld binds users 1 and 2 to devices 1 and 2 (and leaves
 // device 3 unbound) and makes partners 1 and 2.
-func subscriptionWorld(t *testing.T, s store.Store) {
+func subscriptionWorld(t *testing.T, s Store) {
 	t.Helper()
 	bindingWorld(t, s, 2, 3)
 	for _, b := range []store.Binding{
@@ -74,7 +75,7 @@ func subscriptionWorld(t *testing.T, s store.Store) {
 }
 
 // mustSubscribe subscribes subs.
-func mustSubscribe(t *testing.T, s store.Store, subs ...store.Subscription) {
+func mustSubscribe(t *testing.T, s Store, subs ...partners.Subscription) {
 	t.Helper()
 	if err := s.Subscribe(t.Context(), subs); err != nil {
 		t.Fatalf("Subscribe: %v", err)
@@ -88,7 +89,7 @@ func testSubscriptions(t *testing.T, open opener) {
 		s, ctx := open(t), t.Context()
 		subscriptionWorld(t, s)
 		checkAllSubs(t, s, 3)
-		subs := []store.Subscription{
+		subs := []partners.Subscription{
 			newSub(2, 1, "4.1.85", 2),
 			newSub(1, 2, "4.1.85", 1),
 			newSub(1, 1, "8.0.2001", 1),
@@ -115,7 +116,7 @@ func testSubscriptions(t *testing.T, open opener) {
 		subscriptionWorld(t, s)
 		kept := newSub(1, 1, "4.1.85", 1)
 		mustSubscribe(t, s, kept)
-		for what, bad := range map[string]store.Subscription{
+		for what, bad := range map[string]partners.Subscription{
 			"unbound device":  newSub(1, 3, "4.1.85", 1),
 			"another's bind":  newSub(1, 2, "4.1.85", 2), // user 2 is not bound to device 2
 			"unknown user":    newSub(1, 1, "4.1.85", 9),
@@ -123,7 +124,7 @@ func testSubscriptions(t *testing.T, open opener) {
 		} {
 			changed := kept
 			changed.Attach = "changed"
-			err := s.Subscribe(ctx, []store.Subscription{newSub(2, 1, "4.1.85", 1), changed, bad})
+			err := s.Subscribe(ctx, []partners.Subscription{newSub(2, 1, "4.1.85", 1), changed, bad})
 			wantErr(t, "Subscribe(batch with "+what+")", err, store.ErrNotFound)
 		}
 		checkAllSubs(t, s, 3, kept)
@@ -138,7 +139,7 @@ func testSubscriptions(t *testing.T, open opener) {
 		// Attach and UID are ignored; absent subscriptions are skipped.
 		gone := a
 		gone.Attach, gone.UID = "whatever", userID(2)
-		if err := s.Unsubscribe(ctx, []store.Subscription{gone, newSub(2, 1, "4.1.85", 1), newSub(9, 3, "x", 9)}); err != nil {
+		if err := s.Unsubscribe(ctx, []partners.Subscription{gone, newSub(2, 1, "4.1.85", 1), newSub(9, 3, "x", 9)}); err != nil {
 			t.Fatalf("Unsubscribe: %v", err)
 		}
 		if err := s.Unsubscribe(ctx, nil); err != nil {

@@ -1,4 +1,4 @@
-package core_test
+package partners_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/partners"
 )
 
 var (
@@ -16,8 +17,8 @@ var (
 
 func TestCreatePartner(t *testing.T) {
 	ctx := context.Background()
-	n, _ := newNode(t, 0)
-	p, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "  acme  ", PushURL: "https://acme.example/aqara/push", PushSign: true})
+	n := newDomain(t)
+	p, err := n.CreatePartner(ctx, partners.PartnerSettings{Name: "  acme  ", PushURL: "https://acme.example/aqara/push", PushSign: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func TestCreatePartner(t *testing.T) {
 	}
 
 	// No push URL yet is fine; a second partner gets different keys.
-	q, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "beta", PushURL: "", PushSign: false})
+	q, err := n.CreatePartner(ctx, partners.PartnerSettings{Name: "beta", PushURL: "", PushSign: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,14 +51,14 @@ func TestCreatePartner(t *testing.T) {
 		t.Fatalf("Partners = %v, %v; want 2", ps, err)
 	}
 
-	if _, err := n.Partner(ctx, "ffffffffffffffffffffffffffffffff"); !errors.Is(err, core.ErrPartnerNotFound) {
+	if _, err := n.Partner(ctx, "ffffffffffffffffffffffffffffffff"); !errors.Is(err, partners.ErrPartnerNotFound) {
 		t.Errorf("Partner(missing) = %v, want ErrPartnerNotFound", err)
 	}
 }
 
 func TestCreatePartnerInvalid(t *testing.T) {
 	ctx := context.Background()
-	n, _ := newNode(t, 0)
+	n := newDomain(t)
 	for _, c := range []struct{ name, url string }{
 		{"", "https://a.example/"},
 		{"   ", ""},
@@ -70,7 +71,7 @@ func TestCreatePartnerInvalid(t *testing.T) {
 		{"x", "https://a.example/push#frag"},
 		{"x", "http://a b.example/"},
 	} {
-		if _, err := n.CreatePartner(ctx, core.PartnerSettings{Name: c.name, PushURL: c.url, PushSign: false}); !errors.Is(err, core.ErrInvalidInput) {
+		if _, err := n.CreatePartner(ctx, partners.PartnerSettings{Name: c.name, PushURL: c.url, PushSign: false}); !errors.Is(err, core.ErrInvalidInput) {
 			t.Errorf("CreatePartner(%q, %q) = %v, want ErrInvalidInput", c.name, c.url, err)
 		}
 	}
@@ -78,7 +79,7 @@ func TestCreatePartnerInvalid(t *testing.T) {
 		t.Errorf("invalid partners were stored: %v", ps)
 	}
 	for _, u := range []string{"http://127.0.0.1:9000/push", "HTTPS://A.example/p?q=1"} {
-		if _, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "ok", PushURL: u, PushSign: false}); err != nil {
+		if _, err := n.CreatePartner(ctx, partners.PartnerSettings{Name: "ok", PushURL: u, PushSign: false}); err != nil {
 			t.Errorf("CreatePartner(%q) = %v", u, err)
 		}
 	}
@@ -86,12 +87,12 @@ func TestCreatePartnerInvalid(t *testing.T) {
 
 func TestUpdatePartner(t *testing.T) {
 	ctx := context.Background()
-	n, _ := newNode(t, 0)
-	p, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "acme", PushURL: "", PushSign: false})
+	n := newDomain(t)
+	p, err := n.CreatePartner(ctx, partners.PartnerSettings{Name: "acme", PushURL: "", PushSign: false})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := n.UpdatePartner(ctx, p.AppID, core.PartnerSettings{Name: "acme 2", PushURL: "http://push.example/in", PushSign: true})
+	u, err := n.UpdatePartner(ctx, p.AppID, partners.PartnerSettings{Name: "acme 2", PushURL: "http://push.example/in", PushSign: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,18 +101,18 @@ func TestUpdatePartner(t *testing.T) {
 	if u != want {
 		t.Errorf("updated = %+v, want %+v", u, want)
 	}
-	if _, err := n.UpdatePartner(ctx, p.AppID, core.PartnerSettings{Name: "acme", PushURL: "nope", PushSign: false}); !errors.Is(err, core.ErrInvalidInput) {
+	if _, err := n.UpdatePartner(ctx, p.AppID, partners.PartnerSettings{Name: "acme", PushURL: "nope", PushSign: false}); !errors.Is(err, core.ErrInvalidInput) {
 		t.Errorf("UpdatePartner(bad url) = %v, want ErrInvalidInput", err)
 	}
-	if _, err := n.UpdatePartner(ctx, "ffffffffffffffffffffffffffffffff", core.PartnerSettings{Name: "x", PushURL: "", PushSign: false}); !errors.Is(err, core.ErrPartnerNotFound) {
+	if _, err := n.UpdatePartner(ctx, "ffffffffffffffffffffffffffffffff", partners.PartnerSettings{Name: "x", PushURL: "", PushSign: false}); !errors.Is(err, partners.ErrPartnerNotFound) {
 		t.Errorf("UpdatePartner(missing) = %v, want ErrPartnerNotFound", err)
 	}
 }
 
 func TestSetPartnerSuspended(t *testing.T) {
 	ctx := context.Background()
-	n, _ := newNode(t, 0)
-	p, err := n.CreatePartner(ctx, core.PartnerSettings{Name: "acme", PushURL: "https://acme.example/push", PushSign: false})
+	n := newDomain(t)
+	p, err := n.CreatePartner(ctx, partners.PartnerSettings{Name: "acme", PushURL: "https://acme.example/push", PushSign: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestSetPartnerSuspended(t *testing.T) {
 	if e != p {
 		t.Errorf("re-enabled = %+v, want %+v", e, p)
 	}
-	if _, err := n.SetPartnerSuspended(ctx, "ffffffffffffffffffffffffffffffff", true, "x"); !errors.Is(err, core.ErrPartnerNotFound) {
+	if _, err := n.SetPartnerSuspended(ctx, "ffffffffffffffffffffffffffffffff", true, "x"); !errors.Is(err, partners.ErrPartnerNotFound) {
 		t.Errorf("SetPartnerSuspended(missing) = %v, want ErrPartnerNotFound", err)
 	}
 }

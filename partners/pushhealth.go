@@ -1,12 +1,10 @@
-package core
+package partners
 
 import (
 	"context"
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/switchboard-iot/switchboard/store"
 )
 
 // Push health follows Aqara's rule (notes aqara.md §4.3): when more than 5 %
@@ -82,13 +80,13 @@ type partnerHealth struct {
 }
 
 type pushHealthTracker struct {
-	n      *Node
+	n      *Domain
 	policy PushPolicy
 	mu     sync.Mutex
 	m      map[string]*partnerHealth
 }
 
-func newPushHealth(n *Node, p PushPolicy) *pushHealthTracker {
+func newPushHealth(n *Domain, p PushPolicy) *pushHealthTracker {
 	return &pushHealthTracker{n: n, policy: p.withDefaults(), m: map[string]*partnerHealth{}}
 }
 
@@ -110,15 +108,15 @@ func (t *pushHealthTracker) load(ctx context.Context) error {
 }
 
 // window is h as the store keeps it.
-func (h *partnerHealth) window(appID string) store.PushWindow {
-	return store.PushWindow{AppID: appID, Start: h.start, Attempts: h.attempts[:], Failed: h.failed[:],
+func (h *partnerHealth) window(appID string) PushWindow {
+	return PushWindow{AppID: appID, Start: h.start, Attempts: h.attempts[:], Failed: h.failed[:],
 		WarnedAt: h.warnedAt, LastError: h.lastError}
 }
 
 // save writes w when it matters (see the top of this file); dirty says it
 // holds a failure or a warning. Called with t.mu held, which keeps a
 // partner's writes in order.
-func (t *pushHealthTracker) save(ctx context.Context, h *partnerHealth, w store.PushWindow, dirty bool) {
+func (t *pushHealthTracker) save(ctx context.Context, h *partnerHealth, w PushWindow, dirty bool) {
 	if !dirty && !h.stored {
 		return
 	}
@@ -204,7 +202,7 @@ func (t *pushHealthTracker) reset(ctx context.Context, appID string) error {
 // RecordPushAttempts feeds the push-health rule with delivered and failed
 // attempts (lastErr describes the latest failure) and suspends the
 // partner's pushes when the rule says so.
-func (n *Node) RecordPushAttempts(ctx context.Context, appID string, delivered, failed int, lastErr string) {
+func (n *Domain) RecordPushAttempts(ctx context.Context, appID string, delivered, failed int, lastErr string) {
 	// Millisecond precision: what the store keeps, so a restart reads back
 	// the same clock.
 	suspend, reason := n.pushHealth.record(ctx, appID, delivered, failed, lastErr, time.Now().UTC().Truncate(time.Millisecond))
@@ -219,7 +217,7 @@ func (n *Node) RecordPushAttempts(ctx context.Context, appID string, delivered, 
 
 // ResumePartnerPushes re-enables a partner's suspended pushes (the admin
 // API's push/enable) with a fresh failure window.
-func (n *Node) ResumePartnerPushes(ctx context.Context, appID string) error {
+func (n *Domain) ResumePartnerPushes(ctx context.Context, appID string) error {
 	if err := n.pushHealth.reset(ctx, appID); err != nil {
 		return err
 	}
@@ -228,7 +226,7 @@ func (n *Node) ResumePartnerPushes(ctx context.Context, appID string) error {
 }
 
 // PartnerPushHealth reports how a partner's pushes fare.
-func (n *Node) PartnerPushHealth(ctx context.Context, appID string) (PushHealth, error) {
+func (n *Domain) PartnerPushHealth(ctx context.Context, appID string) (PushHealth, error) {
 	p, err := n.Partner(ctx, appID)
 	if err != nil {
 		return PushHealth{}, err

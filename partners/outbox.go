@@ -1,4 +1,4 @@
-package core
+package partners
 
 import (
 	"context"
@@ -7,14 +7,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
 // Partner pushes are written to the store's outbox in the same transaction
 // as the event that causes them (a report's state flush, an online flag, a
-// binding), so an event the store acknowledged never lacks its pushes, and
-// delivered by the push adapter from there (adapter/aqara/push). This file
-// decides who gets what; the adapter decides the wire format.
+// binding): core asks the outbox, its core.Follower, for the rows to write
+// with each change, so an event the store acknowledged never lacks its
+// pushes. They are delivered from there (delivery.go). This file decides
+// who gets what; adapter/aqara decides the wire format.
 
 // Kinds of PartnerMessage.
 const (
@@ -45,23 +47,23 @@ const DefaultPushBacklog = 1_000_000
 // who subscribes to which device, and how many pushes each partner has
 // pending (to bound the backlog of a dead partner).
 type outbox struct {
-	n       *Node
+	n       *Domain
 	backlog int64
 
 	mu       sync.RWMutex
-	pushable map[string]bool                 // appId -> has a push URL
-	subs     map[string][]store.Subscription // did -> subscriptions
-	pending  map[string]int64                // appId -> pending pushes
+	pushable map[string]bool           // appId -> has a push URL
+	subs     map[string][]Subscription // did -> subscriptions
+	pending  map[string]int64          // appId -> pending pushes
 	notify   []func(appID string)
 	changed  []func(appID string)
 }
 
-func newOutbox(n *Node, backlog int64) *outbox {
+func newOutbox(n *Domain, backlog int64) *outbox {
 	if backlog <= 0 {
 		backlog = DefaultPushBacklog
 	}
 	return &outbox{n: n, backlog: backlog, pushable: map[string]bool{},
-		subs: map[string][]store.Subscription{}, pending: map[string]int64{}}
+		subs: map[string][]Subscription{}, pending: map[string]int64{}}
 }
 
 // load reads partners, subscriptions and pending counts at start.
@@ -91,14 +93,14 @@ func (o *outbox) load(ctx context.Context) error {
 }
 
 // setPartner records whether a partner takes pushes.
-func (o *outbox) setPartner(p store.Partner) {
+func (o *outbox) setPartner(p Partner) {
 	o.mu.Lock()
 	o.pushable[p.AppID] = p.PushURL != ""
 	o.mu.Unlock()
 }
 
-// reloadDevice re-reads the subscriptions on one device after they changed.
-func (o *outbox) reloadDevice(ctx context.Context, did string) {
+// DeviceChanged re-reads the subscriptions on one device after they changed.
+func (o *outbox) DeviceChanged(ctx context.Context, did string) {
 	subs, err := o.n.store.DeviceSubscriptions(ctx, did)
 	if err != nil {
 		o.n.log.Warn("reload subscriptions", "did", did, "err", err)
@@ -127,8 +129,8 @@ func (o *outbox) admitLocked(appID string) bool {
 	return true
 }
 
-// release gives back reservations of pushes that were not written.
-func (o *outbox) release(pushes []store.Push) {
+// Unwritten gives back reservations of pushes that were not written.
+func (o *outbox) Unwritten(pushes []store.Push) {
 	o.mu.Lock()
 	for _, p := range pushes {
 		o.pending[p.AppID]--
@@ -136,8 +138,8 @@ func (o *outbox) release(pushes []store.Push) {
 	o.mu.Unlock()
 }
 
-// committed tells the deliverers that pushes are on disk.
-func (o *outbox) committed(pushes []store.Push) {
+// Written tells the deliverers that pushes are on disk.
+func (o *outbox) Written(pushes []store.Push) {
 	if len(pushes) == 0 {
 		return
 	}
@@ -169,21 +171,21 @@ func (o *outbox) done(appID string, k int) {
 func (o *outbox) newPush(appID string, m PartnerMessage) store.Push {
 	payload, _ := json.Marshal(m) // plain struct: cannot fail
 	return store.Push{
-		MsgID: strings.ToUpper(NewKey()), AppID: appID, Payload: payload,
+		MsgID: strings.ToUpper(core.NewKey()), AppID: appID, Payload: payload,
 		CreatedAt: m.At, NextAt: m.At,
 	}
 }
 
-// subscribed reports whether any partner subscribes to the device.
-func (o *outbox) subscribed(did string) bool {
+// Subscribed reports whether any partner subscribes to the device.
+func (o *outbox) Subscribed(did string) bool {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
 	return len(o.subs[did]) > 0
 }
 
-// forReport returns the pushes of a report: one per subscribing partner,
+// ForReport returns the pushes of a report: one per subscribing partner,
 // carrying the subscribed datapoints among the changed values.
-func (o *outbox) forReport(did, productKey string, values map[string]json.RawMessage, at time.Time) []store.Push {
+func (o *outbox) ForReport(did, productKey string, values map[string]json.RawMessage, at time.Time) []store.Push {
 	o.mu.RLock()
 	subs := o.subs[did]
 	o.mu.RUnlock()
@@ -212,9 +214,9 @@ func (o *outbox) forReport(did, productKey string, values map[string]json.RawMes
 	return o.admit(order, byApp)
 }
 
-// forStatus returns the online/offline pushes of a device: one per partner
+// ForStatus returns the online/offline pushes of a device: one per partner
 // subscribed to any of its resources.
-func (o *outbox) forStatus(did, productKey string, online bool, at time.Time) []store.Push {
+func (o *outbox) ForStatus(did, productKey string, online bool, at time.Time) []store.Push {
 	o.mu.RLock()
 	subs := o.subs[did]
 	o.mu.RUnlock()
@@ -236,10 +238,10 @@ func (o *outbox) forStatus(did, productKey string, online bool, at time.Time) []
 	return o.admit(order, byApp)
 }
 
-// forBinding returns the bind/unbind pushes of a user's binding: one per
+// ForBinding returns the bind/unbind pushes of a user's binding: one per
 // partner the user authorized (holding a live token pair), and for an
 // unbind also one per partner subscribed through that user.
-func (o *outbox) forBinding(ctx context.Context, uid, did, productKey string, bind bool, at time.Time) ([]store.Push, error) {
+func (o *outbox) ForBinding(ctx context.Context, uid, did, productKey string, bind bool, at time.Time) ([]store.Push, error) {
 	apps, err := o.n.store.PartnersOfUser(ctx, uid, at)
 	if err != nil {
 		return nil, err
@@ -281,31 +283,21 @@ func (o *outbox) admit(order []string, byApp map[string]*PartnerMessage) []store
 
 // OnPushEnqueued registers f to be called (with the partner's appId) after
 // pushes for that partner are on disk. f must not block.
-func (n *Node) OnPushEnqueued(f func(appID string)) {
+func (n *Domain) OnPushEnqueued(f func(appID string)) {
 	n.outbox.mu.Lock()
 	n.outbox.notify = append(n.outbox.notify, f)
 	n.outbox.mu.Unlock()
 }
 
 // PendingPushes is how many pushes of a partner wait for delivery.
-func (n *Node) PendingPushes(appID string) int64 {
+func (n *Domain) PendingPushes(appID string) int64 {
 	n.outbox.mu.RLock()
 	defer n.outbox.mu.RUnlock()
 	return n.outbox.pending[appID]
 }
 
-// DuePushes returns up to limit pushes of a partner due now.
-func (n *Node) DuePushes(ctx context.Context, appID string, now time.Time, limit int) ([]store.Push, error) {
-	return n.store.DuePushes(ctx, appID, now, limit)
-}
-
-// NextPushAt is when the earliest pending push of a partner is due.
-func (n *Node) NextPushAt(ctx context.Context, appID string) (time.Time, bool, error) {
-	return n.store.NextPushAt(ctx, appID)
-}
-
-// PushesDelivered records that a partner acknowledged pushes.
-func (n *Node) PushesDelivered(ctx context.Context, appID string, ids []int64) error {
+// pushesDelivered records that a partner acknowledged pushes.
+func (n *Domain) pushesDelivered(ctx context.Context, appID string, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -316,8 +308,8 @@ func (n *Node) PushesDelivered(ctx context.Context, appID string, ids []int64) e
 	return nil
 }
 
-// PushesFailed records failed attempts; the dead ones leave the backlog.
-func (n *Node) PushesFailed(ctx context.Context, appID string, fs []store.PushFailure) error {
+// pushesFailed records failed attempts; the dead ones leave the backlog.
+func (n *Domain) pushesFailed(ctx context.Context, appID string, fs []PushFailure) error {
 	if len(fs) == 0 {
 		return nil
 	}
@@ -336,12 +328,6 @@ func (n *Node) PushesFailed(ctx context.Context, appID string, fs []store.PushFa
 
 // FailedPushes lists a partner's pushes that failed at least once since
 // the given time, newest failure first.
-func (n *Node) FailedPushes(ctx context.Context, appID string, since time.Time, limit, offset int) ([]store.Push, error) {
+func (n *Domain) FailedPushes(ctx context.Context, appID string, since time.Time, limit, offset int) ([]store.Push, error) {
 	return n.store.FailedPushes(ctx, appID, since, limit, offset)
-}
-
-// PrunePushes deletes done pushes whose first failure is older than
-// failedBefore.
-func (n *Node) PrunePushes(ctx context.Context, failedBefore time.Time) (int, error) {
-	return n.store.PrunePushes(ctx, failedBefore)
 }

@@ -1,4 +1,4 @@
-package store
+package partners
 
 import (
 	"context"
@@ -18,8 +18,8 @@ type PushWindow struct {
 	LastError string
 }
 
-// PushHealth stores the push-failure windows.
-type PushHealth interface {
+// PushHealthStore stores the push-failure windows.
+type PushHealthStore interface {
 	// PutPushWindow inserts or replaces a partner's window; ErrNotFound if
 	// the partner does not exist. The window goes with its partner.
 	PutPushWindow(ctx context.Context, w PushWindow) error

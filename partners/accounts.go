@@ -1,4 +1,4 @@
-package core
+package partners
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -22,16 +23,16 @@ import (
 
 // Errors of the partner account flows.
 var (
-	ErrNoUserApp        = errors.New("core: partner has no user app")
-	ErrAccountType      = errors.New("core: account type not supported")
-	ErrAccountNotFound  = errors.New("core: account not found")
-	ErrAccountExists    = errors.New("core: account exists")
-	ErrAuthCodeWrong    = errors.New("core: auth code incorrect")
-	ErrAuthCodeInvalid  = errors.New("core: auth code expired or used")
-	ErrAuthCodeTooOften = errors.New("core: auth code requested again too soon")
-	ErrRefreshInvalid   = errors.New("core: refresh token incorrect")
-	ErrRefreshExpired   = errors.New("core: refresh token expired")
-	ErrAccessTokenWrong = errors.New("core: access token incorrect")
+	ErrNoUserApp        = errors.New("partners: partner has no user app")
+	ErrAccountType      = errors.New("partners: account type not supported")
+	ErrAccountNotFound  = errors.New("partners: account not found")
+	ErrAccountExists    = errors.New("partners: account exists")
+	ErrAuthCodeWrong    = errors.New("partners: auth code incorrect")
+	ErrAuthCodeInvalid  = errors.New("partners: auth code expired or used")
+	ErrAuthCodeTooOften = errors.New("partners: auth code requested again too soon")
+	ErrRefreshInvalid   = errors.New("partners: refresh token incorrect")
+	ErrRefreshExpired   = errors.New("partners: refresh token expired")
+	ErrAccessTokenWrong = errors.New("partners: access token incorrect")
 )
 
 // Account types (Aqara accountType).
@@ -59,7 +60,7 @@ type PartnerTokens struct {
 }
 
 // partnerAccount finds the user an account names.
-func (n *Node) partnerAccount(ctx context.Context, p store.Partner, account string, accountType int) (store.User, error) {
+func (n *Domain) partnerAccount(ctx context.Context, p Partner, account string, accountType int) (store.User, error) {
 	if p.UserAppID == "" {
 		return store.User{}, ErrNoUserApp
 	}
@@ -99,7 +100,7 @@ func (n *Node) partnerAccount(ctx context.Context, p store.Partner, account stri
 // to the partner: the user reads it in the console (the stand-in for
 // Aqara's SMS) and gives it to the partner, which is the consent.
 // validity is the access-token lifetime asked for (0: the default).
-func (n *Node) RequestAuthCode(ctx context.Context, p store.Partner, account string, accountType int, validity time.Duration) (string, error) {
+func (n *Domain) RequestAuthCode(ctx context.Context, p Partner, account string, accountType int, validity time.Duration) (string, error) {
 	u, err := n.partnerAccount(ctx, p, account, accountType)
 	if err != nil {
 		return "", err
@@ -118,20 +119,20 @@ func (n *Node) RequestAuthCode(ctx context.Context, p store.Partner, account str
 		return "", err
 	}
 	code := fmt.Sprintf("%06d", v.Int64())
-	err = n.store.PutAuthCode(ctx, store.AuthCode{AppID: p.AppID, UID: u.UID, Code: code, Validity: validity,
+	err = n.store.PutAuthCode(ctx, AuthCode{AppID: p.AppID, UID: u.UID, Code: code, Validity: validity,
 		ExpiresAt: now.Add(AuthCodeTTL), CreatedAt: now})
 	return code, err
 }
 
 // PendingAuthCodes lists a partner's unexpired auth codes (for the user's
 // and the operator's eyes, never the partner's).
-func (n *Node) PendingAuthCodes(ctx context.Context, appID string) ([]store.AuthCode, error) {
+func (n *Domain) PendingAuthCodes(ctx context.Context, appID string) ([]AuthCode, error) {
 	return n.store.ListAuthCodes(ctx, appID, time.Now().UTC())
 }
 
 // ExchangeAuthCode is config.auth.getToken: a right code, used once within
 // its lifetime, buys a token pair. Five wrong codes void the code.
-func (n *Node) ExchangeAuthCode(ctx context.Context, p store.Partner, account string, accountType int, code string) (PartnerTokens, error) {
+func (n *Domain) ExchangeAuthCode(ctx context.Context, p Partner, account string, accountType int, code string) (PartnerTokens, error) {
 	u, err := n.partnerAccount(ctx, p, account, accountType)
 	if err != nil {
 		return PartnerTokens{}, err
@@ -166,8 +167,8 @@ func (n *Node) ExchangeAuthCode(ctx context.Context, p store.Partner, account st
 // RefreshPartnerToken is config.auth.refreshToken: a live refresh token of
 // this partner buys a new pair with the same lifetime; the old pair is
 // void (docs: the one-time refresh).
-func (n *Node) RefreshPartnerToken(ctx context.Context, p store.Partner, refresh string) (PartnerTokens, error) {
-	old, err := n.store.GetAqaraTokenByRefresh(ctx, tokenHash(refresh))
+func (n *Domain) RefreshPartnerToken(ctx context.Context, p Partner, refresh string) (PartnerTokens, error) {
+	old, err := n.store.GetAqaraTokenByRefresh(ctx, core.TokenHash(refresh))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && old.AppID != p.AppID) {
 		return PartnerTokens{}, ErrRefreshInvalid
 	}
@@ -191,13 +192,13 @@ func (n *Node) RefreshPartnerToken(ctx context.Context, p store.Partner, refresh
 // CreateVirtualAccount is config.auth.createAccount: a user with no login
 // in the partner's user app, named by the partner's accountId (unique per
 // partner). With needToken it also issues a pair of the given lifetime.
-func (n *Node) CreateVirtualAccount(ctx context.Context, p store.Partner, accountID, remark string, needToken bool, validity time.Duration) (string, *PartnerTokens, error) {
+func (n *Domain) CreateVirtualAccount(ctx context.Context, p Partner, accountID, remark string, needToken bool, validity time.Duration) (string, *PartnerTokens, error) {
 	if p.UserAppID == "" {
 		return "", nil, ErrNoUserApp
 	}
 	accountID = strings.TrimSpace(accountID)
 	if accountID == "" || len(accountID) > 128 || len(remark) > 256 {
-		return "", nil, invalidInput("", "accountId must be 1 to 128 characters, remark at most 256")
+		return "", nil, &core.InputError{Field: "", Reason: "accountId must be 1 to 128 characters, remark at most 256"}
 	}
 	if _, err := n.store.GetVirtualAccount(ctx, p.AppID, accountID); err == nil {
 		return "", nil, ErrAccountExists
@@ -205,12 +206,12 @@ func (n *Node) CreateVirtualAccount(ctx context.Context, p store.Partner, accoun
 		return "", nil, err
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	u := store.User{UID: NewKey(), AppID: p.UserAppID, Name: remark, Remark: "aqara virtual account " + accountID,
+	u := store.User{UID: core.NewKey(), AppID: p.UserAppID, Name: remark, Remark: "aqara virtual account " + accountID,
 		CreatedAt: now, UpdatedAt: now}
 	if err := n.store.CreateUser(ctx, u); err != nil {
 		return "", nil, err
 	}
-	err := n.store.CreateVirtualAccount(ctx, store.VirtualAccount{AppID: p.AppID, AccountID: accountID, UID: u.UID, CreatedAt: now})
+	err := n.store.CreateVirtualAccount(ctx, VirtualAccount{AppID: p.AppID, AccountID: accountID, UID: u.UID, CreatedAt: now})
 	if errors.Is(err, store.ErrConflict) {
 		return "", nil, ErrAccountExists
 	}
@@ -229,9 +230,9 @@ func (n *Node) CreateVirtualAccount(ctx context.Context, p store.Partner, accoun
 
 // PartnerUser authenticates a partner's access token and returns the
 // account's uid: ErrAccessTokenWrong for a token unknown to this partner,
-// ErrTokenExpired for an expired one.
-func (n *Node) PartnerUser(ctx context.Context, p store.Partner, access string) (string, error) {
-	t, err := n.store.GetAqaraToken(ctx, tokenHash(access))
+// core.ErrTokenExpired for an expired one.
+func (n *Domain) PartnerUser(ctx context.Context, p Partner, access string) (string, error) {
+	t, err := n.store.GetAqaraToken(ctx, core.TokenHash(access))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.AppID != p.AppID) {
 		return "", ErrAccessTokenWrong
 	}
@@ -239,17 +240,17 @@ func (n *Node) PartnerUser(ctx context.Context, p store.Partner, access string) 
 		return "", err
 	}
 	if !time.Now().Before(t.AccessExpiresAt) {
-		return "", ErrTokenExpired
+		return "", core.ErrTokenExpired
 	}
 	return t.UID, nil
 }
 
 // newPartnerPair makes a fresh pair: the token strings for the partner and
 // the row (hashes) for the store.
-func newPartnerPair(appID, uid string, validity time.Duration, now time.Time) (store.AqaraToken, PartnerTokens) {
+func newPartnerPair(appID, uid string, validity time.Duration, now time.Time) (AqaraToken, PartnerTokens) {
 	access, refresh := randomToken(), randomToken()
-	t := store.AqaraToken{
-		AccessHash: tokenHash(access), RefreshHash: tokenHash(refresh), AppID: appID, UID: uid,
+	t := AqaraToken{
+		AccessHash: core.TokenHash(access), RefreshHash: core.TokenHash(refresh), AppID: appID, UID: uid,
 		AccessExpiresAt: now.Add(validity), RefreshExpiresAt: now.Add(validity + refreshExtra), CreatedAt: now,
 	}
 	return t, PartnerTokens{AccessToken: access, RefreshToken: refresh, OpenID: uid, ExpiresIn: validity}
@@ -262,18 +263,18 @@ func randomToken() string {
 }
 
 // PartnerToken returns the stored pair of a live access token of p.
-func (n *Node) PartnerToken(ctx context.Context, p store.Partner, access string) (store.AqaraToken, error) {
-	t, err := n.store.GetAqaraToken(ctx, tokenHash(access))
+func (n *Domain) PartnerToken(ctx context.Context, p Partner, access string) (AqaraToken, error) {
+	t, err := n.store.GetAqaraToken(ctx, core.TokenHash(access))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.AppID != p.AppID) {
-		return store.AqaraToken{}, ErrAccessTokenWrong
+		return AqaraToken{}, ErrAccessTokenWrong
 	}
 	return t, err
 }
 
 // RevokePartnerToken voids a partner's access token (and its refresh
 // token); an unknown token is not an error.
-func (n *Node) RevokePartnerToken(ctx context.Context, p store.Partner, access string) error {
-	err := n.store.DeleteAqaraToken(ctx, p.AppID, tokenHash(access))
+func (n *Domain) RevokePartnerToken(ctx context.Context, p Partner, access string) error {
+	err := n.store.DeleteAqaraToken(ctx, p.AppID, core.TokenHash(access))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}

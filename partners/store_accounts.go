@@ -1,4 +1,4 @@
-package store
+package partners
 
 import (
 	"context"
@@ -52,8 +52,8 @@ type Subscription struct {
 	Attach                      string
 }
 
-// AqaraAccounts stores auth codes, token pairs and virtual accounts.
-type AqaraAccounts interface {
+// AccountStore stores auth codes, token pairs and virtual accounts.
+type AccountStore interface {
 	// PutAuthCode stores c, replacing the pending code of (AppID, UID).
 	// ErrNotFound when the partner or user does not exist.
 	PutAuthCode(ctx context.Context, c AuthCode) error
@@ -96,8 +96,8 @@ type AqaraAccounts interface {
 	GetVirtualAccount(ctx context.Context, appID, accountID string) (VirtualAccount, error)
 }
 
-// AqaraPositions stores positions and device placement.
-type AqaraPositions interface {
+// PositionStore stores positions and device placement.
+type PositionStore interface {
 	// CreatePosition inserts p; ErrNotFound when the user does not exist,
 	// ErrConflict when the id is taken.
 	CreatePosition(ctx context.Context, p Position) error
@@ -119,8 +119,8 @@ type AqaraPositions interface {
 	DevicePositions(ctx context.Context, uid string) (map[string]string, error)
 }
 
-// Subscriptions stores resource subscriptions.
-type Subscriptions interface {
+// SubscriptionStore stores resource subscriptions.
+type SubscriptionStore interface {
 	// Subscribe upserts subs in one transaction; ErrNotFound (and nothing
 	// stored) when one names a binding (UID, DID) that does not exist.
 	Subscribe(ctx context.Context, subs []Subscription) error

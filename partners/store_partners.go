@@ -1,4 +1,4 @@
-package store
+package partners
 
 import (
 	"context"
@@ -44,8 +44,8 @@ type Partner struct {
 	CreatedAt           time.Time
 }
 
-// Partners stores partner applications.
-type Partners interface {
+// PartnerStore stores partner applications.
+type PartnerStore interface {
 	// CreatePartner inserts p; ErrConflict when p.AppID exists.
 	CreatePartner(ctx context.Context, p Partner) error
 	// GetPartner returns the partner with that appId or ErrNotFound.

@@ -1,4 +1,4 @@
-package core
+package partners
 
 import (
 	"context"
@@ -7,18 +7,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
 // ErrPartnerNotFound: no partner has that appId.
-var ErrPartnerNotFound = errors.New("core: partner not found")
+var ErrPartnerNotFound = errors.New("partners: partner not found")
 
 // maxPushURL bounds a push URL; anything longer is a mistake.
 const maxPushURL = 2048
 
 // NewKeyID returns a fresh Keyid, "K." and 16 lower-case hex characters
 // (clients show it as K.<digits>; notes aqara.md §1.2).
-func NewKeyID() string { return "K." + NewKey()[:16] }
+func NewKeyID() string { return "K." + core.NewKey()[:16] }
 
 // PartnerSettings are what an operator sets on a partner.
 type PartnerSettings struct {
@@ -35,60 +36,60 @@ type PartnerSettings struct {
 // CreatePartner stores a new Aqara-style partner with a fresh appId, Keyid
 // and appKey (request signing) and a fresh push appkey and appSecret (push
 // signing, used only when PushSign is on).
-func (n *Node) CreatePartner(ctx context.Context, s PartnerSettings) (store.Partner, error) {
+func (n *Domain) CreatePartner(ctx context.Context, s PartnerSettings) (Partner, error) {
 	s, err := n.checkPartner(ctx, s)
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
-	p := store.Partner{
-		AppID:         NewKey(),
+	p := Partner{
+		AppID:         core.NewKey(),
 		KeyID:         NewKeyID(),
-		AppKey:        NewKey(),
+		AppKey:        core.NewKey(),
 		Name:          s.Name,
 		PushURL:       s.PushURL,
 		PushSign:      s.PushSign,
 		UserAppID:     s.UserAppID,
-		PushAppKey:    NewKey(),
-		PushAppSecret: NewKey(),
+		PushAppKey:    core.NewKey(),
+		PushAppSecret: core.NewKey(),
 		CreatedAt:     time.Now().UTC().Truncate(time.Millisecond),
 	}
 	if err := n.store.CreatePartner(ctx, p); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return store.Partner{}, ErrConflict
+			return Partner{}, core.ErrConflict
 		}
-		return store.Partner{}, err
+		return Partner{}, err
 	}
 	n.outbox.setPartner(p)
 	return p, nil
 }
 
 // Partner returns a partner, or ErrPartnerNotFound.
-func (n *Node) Partner(ctx context.Context, appID string) (store.Partner, error) {
+func (n *Domain) Partner(ctx context.Context, appID string) (Partner, error) {
 	p, err := n.store.GetPartner(ctx, appID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Partner{}, ErrPartnerNotFound
+		return Partner{}, ErrPartnerNotFound
 	}
 	return p, err
 }
 
 // Partners returns every partner, oldest first.
-func (n *Node) Partners(ctx context.Context) ([]store.Partner, error) {
+func (n *Domain) Partners(ctx context.Context) ([]Partner, error) {
 	return n.store.ListPartners(ctx)
 }
 
 // UpdatePartner replaces a partner's settings (all of them) and returns the
 // result; ErrPartnerNotFound if absent. Keys and suspension are unchanged.
-func (n *Node) UpdatePartner(ctx context.Context, appID string, s PartnerSettings) (store.Partner, error) {
+func (n *Domain) UpdatePartner(ctx context.Context, appID string, s PartnerSettings) (Partner, error) {
 	s, err := n.checkPartner(ctx, s)
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
-	err = n.store.UpdatePartner(ctx, store.Partner{AppID: appID, Name: s.Name, PushURL: s.PushURL, PushSign: s.PushSign, UserAppID: s.UserAppID})
+	err = n.store.UpdatePartner(ctx, Partner{AppID: appID, Name: s.Name, PushURL: s.PushURL, PushSign: s.PushSign, UserAppID: s.UserAppID})
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Partner{}, ErrPartnerNotFound
+		return Partner{}, ErrPartnerNotFound
 	}
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
 	p, err := n.Partner(ctx, appID)
 	if err == nil {
@@ -101,17 +102,17 @@ func (n *Node) UpdatePartner(ctx context.Context, appID string, s PartnerSetting
 // SetPartnerSuspended stops pushes to a partner, recording why and when, or
 // with suspended false re-enables it (clearing both), and returns the
 // result; ErrPartnerNotFound if absent.
-func (n *Node) SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string) (store.Partner, error) {
+func (n *Domain) SetPartnerSuspended(ctx context.Context, appID string, suspended bool, reason string) (Partner, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 500 {
-		return store.Partner{}, invalidInput("reason", "must be at most 500 characters")
+		return Partner{}, &core.InputError{Field: "reason", Reason: "must be at most 500 characters"}
 	}
 	err := n.store.SetPartnerSuspended(ctx, appID, suspended, reason, time.Now().UTC().Truncate(time.Millisecond))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Partner{}, ErrPartnerNotFound
+		return Partner{}, ErrPartnerNotFound
 	}
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
 	n.partnerChanged(appID)
 	return n.Partner(ctx, appID)
@@ -120,13 +121,13 @@ func (n *Node) SetPartnerSuspended(ctx context.Context, appID string, suspended 
 // SetPartnerPushSuspended stops (or, with suspended false, resumes) the
 // pushes of a partner only, as the failure rule of the push deliverer
 // does; ErrPartnerNotFound if absent. Pending pushes stay queued.
-func (n *Node) SetPartnerPushSuspended(ctx context.Context, appID string, suspended bool, reason string) (store.Partner, error) {
+func (n *Domain) SetPartnerPushSuspended(ctx context.Context, appID string, suspended bool, reason string) (Partner, error) {
 	err := n.store.SetPartnerPushSuspended(ctx, appID, suspended, reason, time.Now().UTC().Truncate(time.Millisecond))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Partner{}, ErrPartnerNotFound
+		return Partner{}, ErrPartnerNotFound
 	}
 	if err != nil {
-		return store.Partner{}, err
+		return Partner{}, err
 	}
 	n.partnerChanged(appID)
 	return n.Partner(ctx, appID)
@@ -134,13 +135,13 @@ func (n *Node) SetPartnerPushSuspended(ctx context.Context, appID string, suspen
 
 // OnPartnerChanged registers f to be called after a partner's settings or
 // suspension changed. f must not block.
-func (n *Node) OnPartnerChanged(f func(appID string)) {
+func (n *Domain) OnPartnerChanged(f func(appID string)) {
 	n.outbox.mu.Lock()
 	n.outbox.changed = append(n.outbox.changed, f)
 	n.outbox.mu.Unlock()
 }
 
-func (n *Node) partnerChanged(appID string) {
+func (n *Domain) partnerChanged(appID string) {
 	n.outbox.mu.RLock()
 	fs := n.outbox.changed
 	n.outbox.mu.RUnlock()
@@ -151,14 +152,14 @@ func (n *Node) partnerChanged(appID string) {
 
 // checkPartner validates and normalises partner settings: the user app
 // exists if set (ErrAppNotFound otherwise), and see checkNameURL.
-func (n *Node) checkPartner(ctx context.Context, s PartnerSettings) (PartnerSettings, error) {
+func (n *Domain) checkPartner(ctx context.Context, s PartnerSettings) (PartnerSettings, error) {
 	var err error
 	if s.Name, s.PushURL, err = checkNameURL(s.Name, s.PushURL); err != nil {
 		return s, err
 	}
 	s.UserAppID = strings.TrimSpace(s.UserAppID)
 	if s.UserAppID != "" {
-		if _, err := n.App(ctx, s.UserAppID); err != nil {
+		if _, err := n.core.App(ctx, s.UserAppID); err != nil {
 			return s, err
 		}
 	}
@@ -170,13 +171,13 @@ func (n *Node) checkPartner(ctx context.Context, s PartnerSettings) (PartnerSett
 func checkNameURL(name, pushURL string) (string, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
-		return "", "", invalidInput("name", "must be 1 to 200 characters")
+		return "", "", &core.InputError{Field: "name", Reason: "must be 1 to 200 characters"}
 	}
 	pushURL = strings.TrimSpace(pushURL)
 	if pushURL == "" {
 		return name, "", nil
 	}
-	bad := invalidInput("push_url", "must be an absolute http or https URL")
+	bad := &core.InputError{Field: "push_url", Reason: "must be an absolute http or https URL"}
 	if len(pushURL) > maxPushURL {
 		return "", "", bad
 	}

@@ -1,0 +1,301 @@
+package partners
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboard-iot/switchboard/store"
+)
+
+// The delivery loop takes the outbox (outbox.go) to partners: one lane per
+// partner, each taking due pushes in batches and making up to Concurrency
+// attempts at once through a Sender (the wire format is the adapter's). An
+// attempt that fails is retried with exponential back-off until GiveUp has
+// passed since the event; every attempt counts in the partner's push
+// health (pushhealth.go), which suspends a partner that keeps failing.
+// Lanes run apart from device traffic: a slow partner only fills its own
+// outbox. This file is the one place for that policy.
+
+// Sender makes one delivery attempt of a push; nil means the partner
+// acknowledged it.
+type Sender interface {
+	Send(ctx context.Context, p Partner, push store.Push) error
+}
+
+// DeliveryOptions tune delivery; zero values take the defaults.
+type DeliveryOptions struct {
+	RetryMin    time.Duration // first back-off; default 1s
+	RetryMax    time.Duration // back-off cap; default 10m
+	GiveUp      time.Duration // retry horizon from the event; default 48h
+	Concurrency int           // attempts in flight per partner; default 4
+	Batch       int           // pushes taken per round; default 64
+	// FailedRetention is how long done pushes that failed at least once
+	// stay listed (the partner's failed-push query); default 12h.
+	FailedRetention time.Duration
+	// Attempts counts attempts by result: "delivered", "failed", "dead".
+	Attempts *prometheus.CounterVec
+	Logger   *slog.Logger
+}
+
+func (o DeliveryOptions) withDefaults() DeliveryOptions {
+	if o.RetryMin <= 0 {
+		o.RetryMin = time.Second
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 10 * time.Minute
+	}
+	if o.GiveUp <= 0 {
+		o.GiveUp = 48 * time.Hour
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Batch <= 0 {
+		o.Batch = 64
+	}
+	if o.FailedRetention <= 0 {
+		o.FailedRetention = 12 * time.Hour
+	}
+	if o.Attempts == nil {
+		o.Attempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "unregistered_push_attempts"}, []string{"result"})
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// idlePoll is the longest a lane sleeps without a wake-up, so a push
+// written by another path (or a clock jump) is never stranded.
+const idlePoll = 30 * time.Second
+
+// Delivery delivers the outbox. Start it after the node, Close it before.
+type Delivery struct {
+	d    *Domain
+	send Sender
+	o    DeliveryOptions
+	log  *slog.Logger
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	lanes  map[string]*lane
+	closed bool
+
+	delivered, failed, dead prometheus.Counter
+}
+
+type lane struct {
+	appID string
+	wake  chan struct{}
+}
+
+// NewDelivery returns the delivery loop of the domain's outbox through
+// send.
+func (n *Domain) NewDelivery(send Sender, o DeliveryOptions) *Delivery {
+	o = o.withDefaults()
+	return &Delivery{d: n, send: send, o: o, log: o.Logger.With("part", "push"), stop: make(chan struct{}),
+		lanes: map[string]*lane{}, delivered: o.Attempts.WithLabelValues("delivered"),
+		failed: o.Attempts.WithLabelValues("failed"), dead: o.Attempts.WithLabelValues("dead")}
+}
+
+// Start starts a lane for every partner with pending pushes or a push URL,
+// and the pruning of old failed pushes.
+func (p *Delivery) Start(ctx context.Context) error {
+	ps, err := p.d.Partners(ctx)
+	if err != nil {
+		return err
+	}
+	p.d.OnPushEnqueued(p.wakeLane)
+	p.d.OnPartnerChanged(p.wakeLane)
+	for _, pt := range ps {
+		if pt.PushURL != "" || p.d.PendingPushes(pt.AppID) > 0 {
+			p.wakeLane(pt.AppID)
+		}
+	}
+	p.wg.Add(1)
+	go p.pruneLoop()
+	return nil
+}
+
+// Close stops every lane; attempts in flight are abandoned (they stay
+// pending and are retried after a restart).
+func (p *Delivery) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	close(p.stop)
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// wakeLane starts the partner's lane if needed and wakes it.
+func (p *Delivery) wakeLane(appID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	l := p.lanes[appID]
+	if l == nil {
+		l = &lane{appID: appID, wake: make(chan struct{}, 1)}
+		p.lanes[appID] = l
+		p.wg.Add(1)
+		go p.run(l)
+	}
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is one partner's lane.
+func (p *Delivery) run(l *lane) {
+	defer p.wg.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-p.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for {
+		wait := p.round(ctx, l.appID)
+		if wait == 0 {
+			continue
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-p.stop:
+			t.Stop()
+			return
+		case <-l.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// round delivers one batch and returns how long to wait before the next
+// (0: go on at once).
+func (p *Delivery) round(ctx context.Context, appID string) time.Duration {
+	d := p.d
+	partner, err := d.Partner(ctx, appID)
+	if err != nil {
+		if !errors.Is(err, ErrPartnerNotFound) && ctx.Err() == nil {
+			p.log.Warn("read partner", "app_id", appID, "err", err)
+		}
+		return idlePoll
+	}
+	if partner.PushURL == "" || partner.Suspended || partner.PushSuspended {
+		return idlePoll // woken by OnPartnerChanged when this changes
+	}
+	now := time.Now()
+	due, err := d.store.DuePushes(ctx, appID, now, p.o.Batch)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Warn("read due pushes", "app_id", appID, "err", err)
+		}
+		return time.Second
+	}
+	if len(due) == 0 {
+		next, ok, err := d.store.NextPushAt(ctx, appID)
+		if err != nil || !ok {
+			return idlePoll
+		}
+		return min(max(time.Until(next), time.Millisecond), idlePoll)
+	}
+	results := make([]error, len(due))
+	sem := make(chan struct{}, p.o.Concurrency)
+	var wg sync.WaitGroup
+	for i := range due {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = p.send.Send(ctx, partner, due[i])
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return idlePoll // closing: what was in flight stays pending
+	}
+	var ok []int64
+	var fails []PushFailure
+	lastErr := ""
+	at := time.Now().UTC()
+	for i, err := range results {
+		if err == nil {
+			ok = append(ok, due[i].ID)
+			continue
+		}
+		lastErr = err.Error()
+		f := PushFailure{ID: due[i].ID, Attempts: due[i].Attempts + 1, Error: truncate(lastErr, 500), At: at}
+		f.NextAt = at.Add(p.backoff(f.Attempts))
+		f.Dead = f.NextAt.Sub(due[i].CreatedAt) > p.o.GiveUp
+		if f.Dead {
+			p.dead.Inc()
+			p.log.Warn("push given up", "app_id", appID, "msg_id", due[i].MsgID, "attempts", f.Attempts, "err", lastErr)
+		}
+		fails = append(fails, f)
+	}
+	p.delivered.Add(float64(len(ok)))
+	p.failed.Add(float64(len(fails)))
+	if err := d.pushesDelivered(ctx, appID, ok); err != nil {
+		p.log.Warn("record delivered pushes", "app_id", appID, "err", err) // they are sent again: at least once
+	}
+	if err := d.pushesFailed(ctx, appID, fails); err != nil {
+		p.log.Warn("record failed pushes", "app_id", appID, "err", err)
+	}
+	d.RecordPushAttempts(ctx, appID, len(ok), len(fails), lastErr)
+	return 0
+}
+
+// backoff is the wait after the n-th failed attempt: RetryMin doubling to
+// RetryMax, with ±20 % jitter so a recovering partner is not hit by every
+// retry at once.
+func (p *Delivery) backoff(n int) time.Duration {
+	d := float64(p.o.RetryMin) * math.Pow(2, float64(min(n-1, 40)))
+	d = min(d, float64(p.o.RetryMax))
+	return time.Duration(d * (0.8 + 0.4*mrand.Float64()))
+}
+
+// pruneLoop deletes done pushes past FailedRetention, hourly.
+func (p *Delivery) pruneLoop() {
+	defer p.wg.Done()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if n, err := p.d.store.PrunePushes(ctx, time.Now().Add(-p.o.FailedRetention)); err != nil {
+			p.log.Warn("prune pushes", "err", err)
+		} else if n > 0 {
+			p.log.Info("pruned old failed pushes", "count", n)
+		}
+		cancel()
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
