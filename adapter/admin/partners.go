@@ -10,9 +10,7 @@ import (
 
 // Partners is what the operator API uses of the partner domain: partner
 // accounts, their suspension and push health, failed pushes and pending
-// auth codes. *core.Node satisfies it today; it is kept apart from Core so
-// the partner domain can move out of the core without touching the rest of
-// this package.
+// auth codes. *partners.Domain satisfies it.
 type Partners interface {
 	CreatePartner(ctx context.Context, s partners.PartnerSettings) (partners.Partner, error)
 	Partner(ctx context.Context, appID string) (partners.Partner, error)

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/codec/aqarasign"
-	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/metrics"
 	"github.com/switchboard-iot/switchboard/partners"
 )
@@ -35,9 +34,9 @@ const replayEntries = 200_000
 
 // Options configure the API.
 type Options struct {
-	Node *core.Node
+	Node Core
 	// Partners is the partner domain the intents act on.
-	Partners *partners.Domain
+	Partners Partners
 	Logger   *slog.Logger
 	Metrics  *metrics.Metrics
 	// Now is the clock; nil means time.Now (tests may pin it).
@@ -46,8 +45,8 @@ type Options struct {
 
 // API serves the intent endpoint.
 type API struct {
-	node     *core.Node
-	partners *partners.Domain
+	node     Core
+	partners Partners
 	log      *slog.Logger
 	metrics  metrics.Adapter
 	// metricsSet is the whole set, for the pusher's series.

@@ -27,7 +27,7 @@ type deviceObject struct {
 const maxDIDs = 100
 
 func (a *API) deviceObject(r *http.Request, b store.Binding, positions map[string]string) (deviceObject, error) {
-	d, err := a.node.Store().GetDevice(r.Context(), b.DID)
+	d, err := a.node.Device(r.Context(), b.DID)
 	if err != nil {
 		return deviceObject{}, err
 	}

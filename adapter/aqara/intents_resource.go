@@ -49,8 +49,8 @@ func (a *API) boundDevice(r *http.Request, uid, did string) (store.Device, *data
 	if _, err := a.node.Binding(r.Context(), uid, did); err != nil {
 		return store.Device{}, nil, err
 	}
-	d, err := a.node.Store().GetDevice(r.Context(), did)
-	if errors.Is(err, store.ErrNotFound) {
+	d, err := a.node.Device(r.Context(), did)
+	if errors.Is(err, core.ErrDeviceNotFound) {
 		return store.Device{}, nil, core.ErrNotBound
 	}
 	if err != nil {
