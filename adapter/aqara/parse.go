@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/switchboard-iot/switchboard/internal/httpjson"
 	"math"
 	"strconv"
 )
@@ -49,39 +49,17 @@ func parseRequest(body []byte) (request, error) {
 	return out, nil
 }
 
-// decodeJSON decodes exactly one JSON value into v; numbers stay
-// json.Number.
+// decodeJSON decodes exactly one JSON value into v with the project's one
+// body decoder (internal/httpjson: numbers stay json.Number, its errors
+// are worded for clients); a flexible-integer field's own complaint is
+// passed through as the partner's message.
 func decodeJSON(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("data after the JSON value")
-	}
-	return nil
-}
-
-// jsonError says in the partner's terms why JSON did not decode; the
-// decoder's own text names Go types ("aqara.flexInt").
-func jsonError(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	err := httpjson.Decode(body, v)
 	var flex *flexIntError
-	switch {
-	case errors.Is(err, io.EOF):
-		return errors.New("empty body")
-	case errors.As(err, &flex):
+	if errors.As(err, &flex) {
 		return flex
-	case errors.As(err, &syntax):
-		return fmt.Errorf("not valid JSON (at byte %d)", syntax.Offset)
-	case errors.As(err, &typ) && typ.Field != "":
-		return fmt.Errorf("%s has the wrong type (%s)", typ.Field, typ.Value)
-	case errors.As(err, &typ):
-		return fmt.Errorf("wrong type (%s)", typ.Value)
 	}
-	return errors.New("not valid JSON")
+	return err
 }
 
 // decodeData decodes an intent's data into v, which must be a pointer to
