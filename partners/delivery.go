@@ -15,8 +15,10 @@ import (
 )
 
 // The delivery loop takes the outbox (outbox.go) to partners: one lane per
-// partner, each taking due pushes in batches and making up to Concurrency
-// attempts at once through a Sender (the wire format is the adapter's). An
+// partner, each claiming due pushes in batches (a row lease in the store,
+// so with several nodes each push is attempted by one node at a time) and
+// making up to Concurrency attempts at once through a Sender (the wire
+// format is the adapter's). An
 // attempt that fails is retried with exponential back-off until GiveUp has
 // passed since the event; every attempt counts in the partner's push
 // health (pushhealth.go), which suspends a partner that keeps failing.
@@ -36,6 +38,10 @@ type DeliveryOptions struct {
 	GiveUp      time.Duration // retry horizon from the event; default 48h
 	Concurrency int           // attempts in flight per partner; default 4
 	Batch       int           // pushes taken per round; default 64
+	// AttemptTimeout bounds one attempt (the sender's own limit); with
+	// Batch and Concurrency it sets how long a round's claim on its pushes
+	// lasts. Default 5s.
+	AttemptTimeout time.Duration
 	// FailedRetention is how long done pushes that failed at least once
 	// stay listed (the partner's failed-push query); default 12h.
 	FailedRetention time.Duration
@@ -59,6 +65,9 @@ func (o DeliveryOptions) withDefaults() DeliveryOptions {
 	}
 	if o.Batch <= 0 {
 		o.Batch = 64
+	}
+	if o.AttemptTimeout <= 0 {
+		o.AttemptTimeout = 5 * time.Second
 	}
 	if o.FailedRetention <= 0 {
 		o.FailedRetention = 12 * time.Hour
@@ -203,10 +212,10 @@ func (p *Delivery) round(ctx context.Context, appID string) time.Duration {
 		return idlePoll // woken by OnPartnerChanged when this changes
 	}
 	now := time.Now()
-	due, err := d.store.DuePushes(ctx, appID, now, p.o.Batch)
+	due, err := d.store.ClaimPushes(ctx, appID, now, now.Add(p.claimFor()), p.o.Batch)
 	if err != nil {
 		if ctx.Err() == nil {
-			p.log.Warn("read due pushes", "app_id", appID, "err", err)
+			p.log.Warn("claim due pushes", "app_id", appID, "err", err)
 		}
 		return time.Second
 	}
@@ -261,6 +270,16 @@ func (p *Delivery) round(ctx context.Context, appID string) time.Duration {
 	}
 	d.RecordPushAttempts(ctx, appID, len(ok), len(fails), lastErr)
 	return 0
+}
+
+// claimFor is how long a round holds its pushes (a row lease, so another
+// node sharing the store does not deliver them at the same time): every
+// attempt of the batch at its timeout, Concurrency at a time, and a
+// margin. A node that dies mid-round leaves them to be retried when it
+// ends.
+func (p *Delivery) claimFor() time.Duration {
+	rounds := (p.o.Batch + p.o.Concurrency - 1) / p.o.Concurrency
+	return time.Duration(rounds)*p.o.AttemptTimeout + 5*time.Second
 }
 
 // backoff is the wait after the n-th failed attempt: RetryMin doubling to

@@ -26,6 +26,13 @@ type OutboxStore interface {
 	// DuePushes returns up to limit pending pushes of a partner whose NextAt
 	// is not after now, oldest first (by ID).
 	DuePushes(ctx context.Context, appID string, now time.Time, limit int) ([]store.Push, error)
+	// ClaimPushes takes up to limit pending pushes of a partner due at now,
+	// oldest first (by ID), and makes each due again only at until: a row
+	// lease, so no other node (sharing the store) takes them while this one
+	// delivers, and a node that dies mid-delivery leaves them to be retried
+	// from until. Concurrent claims never return the same push. Delivered
+	// and failed pushes settle with PushesDelivered and PushesFailed.
+	ClaimPushes(ctx context.Context, appID string, now, until time.Time, limit int) ([]store.Push, error)
 	// NextPushAt returns the earliest NextAt of a partner's pending pushes;
 	// ok is false when none is pending.
 	NextPushAt(ctx context.Context, appID string) (at time.Time, ok bool, err error)

@@ -47,7 +47,7 @@ type PushOptions struct {
 // Delivery is the retry policy of o for the partner domain.
 func (o PushOptions) Delivery() partners.DeliveryOptions {
 	return partners.DeliveryOptions{RetryMin: o.RetryMin, RetryMax: o.RetryMax, GiveUp: o.GiveUp,
-		Concurrency: o.Concurrency, Batch: o.Batch, FailedRetention: FailedRetention}
+		Concurrency: o.Concurrency, Batch: o.Batch, AttemptTimeout: o.Timeout, FailedRetention: FailedRetention}
 }
 
 // maxAnswer bounds the partner's answer read per push.

@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/switchboard-iot/switchboard/partners"
@@ -44,6 +46,11 @@ const (
 	// what draining a backlog needs.
 	duePushesSQL = `SELECT ` + pushCols + ` FROM push_outbox INDEXED BY push_outbox_due
 WHERE app_id = ? AND state = 0 AND next_at <= ? ORDER BY id LIMIT ?`
+	// One statement: SQLite's single writer makes it atomic, so two
+	// claims cannot take the same row.
+	claimPushesSQL = `UPDATE push_outbox SET next_at = ?3 WHERE id IN (
+SELECT id FROM push_outbox INDEXED BY push_outbox_due WHERE app_id = ?1 AND state = 0 AND next_at <= ?2 ORDER BY id LIMIT ?4)
+RETURNING ` + pushCols
 	nextPushAtSQL   = `SELECT MIN(next_at) FROM push_outbox WHERE app_id = ? AND state = 0`
 	failedPushesSQL = `SELECT ` + pushCols + ` FROM push_outbox
 WHERE app_id = ? AND failed_at >= ? ORDER BY failed_at DESC, id DESC LIMIT ? OFFSET ?`
@@ -92,6 +99,30 @@ func (s *Store) EnqueuePushes(ctx context.Context, pushes []store.Push) error {
 func (s *Store) DuePushes(ctx context.Context, appID string, now time.Time, limit int) ([]store.Push, error) {
 	return s.listPushes(ctx, fmt.Sprintf("due pushes of partner %q", appID),
 		duePushesSQL, appID, toMS(now), sqlLimit(limit))
+}
+
+// ClaimPushes leases up to limit due pushes of appID until until.
+func (s *Store) ClaimPushes(ctx context.Context, appID string, now, until time.Time, limit int) ([]store.Push, error) {
+	what := fmt.Sprintf("claim pushes of partner %q", appID)
+	rows, err := s.wq.query(ctx, claimPushesSQL, appID, toMS(now), toMS(until), sqlLimit(limit))
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	defer rows.Close()
+	var ps []store.Push
+	for rows.Next() {
+		p, err := scanPush(rows)
+		if err != nil {
+			return nil, mapErr(err, what)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, what)
+	}
+	// RETURNING has no order of its own.
+	slices.SortFunc(ps, func(a, b store.Push) int { return cmp.Compare(a.ID, b.ID) })
+	return ps, nil
 }
 
 // NextPushAt returns the earliest NextAt among appID's pending pushes.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,6 +214,84 @@ func testOutbox(t *testing.T, open opener) {
 		checkMsgIDs(t, "DuePushes(other partner)", got, err, 2)
 		got, err = s.DuePushes(ctx, hexKey(9), never, 0)
 		checkMsgIDs(t, "DuePushes(unknown partner)", got, err)
+	})
+
+	t.Run("Claim", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p1, p2 := mustPartner(t, s, 1), mustPartner(t, s, 2)
+		if err := s.EnqueuePushes(ctx, []store.Push{newPush(1, p1.AppID, 10), newPush(2, p1.AppID, 11),
+			newPush(3, p1.AppID, 30), newPush(4, p2.AppID, 10)}); err != nil {
+			t.Fatalf("EnqueuePushes: %v", err)
+		}
+		got, err := s.ClaimPushes(ctx, p1.AppID, at(20), at(100), 0)
+		checkMsgIDs(t, "ClaimPushes(at 20)", got, err, 1, 2)
+		// Leased: not due for anyone else until the lease ends.
+		got, err = s.ClaimPushes(ctx, p1.AppID, at(40), at(100), 0)
+		checkMsgIDs(t, "ClaimPushes(at 40) while leased", got, err, 3)
+		got, err = s.DuePushes(ctx, p1.AppID, at(99), 0)
+		checkMsgIDs(t, "DuePushes(at 99) while leased", got, err)
+		if next, ok, err := s.NextPushAt(ctx, p1.AppID); err != nil || !ok || !next.Equal(stored(at(100))) {
+			t.Errorf("NextPushAt = %v, %v, %v; want the lease's end", next, ok, err)
+		}
+		// The claimer died: at the lease's end they are due again, once.
+		got, err = s.ClaimPushes(ctx, p1.AppID, at(100), at(200), 1)
+		checkMsgIDs(t, "ClaimPushes(at 100, limit 1)", got, err, 1)
+		// Settled pushes are never claimed again.
+		if err := s.PushesDelivered(ctx, []int64{got[0].ID}, at(101)); err != nil {
+			t.Fatal(err)
+		}
+		got, err = s.ClaimPushes(ctx, p1.AppID, at(300), at(400), 0)
+		checkMsgIDs(t, "ClaimPushes(at 300)", got, err, 2, 3)
+		got, err = s.ClaimPushes(ctx, p2.AppID, at(300), at(400), 0)
+		checkMsgIDs(t, "ClaimPushes of the other partner", got, err, 4)
+	})
+
+	t.Run("ClaimConcurrently", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p := mustPartner(t, s, 1)
+		const n = 60
+		var pushes []store.Push
+		for i := range n {
+			pushes = append(pushes, newPush(i+1, p.AppID, 10))
+		}
+		if err := s.EnqueuePushes(ctx, pushes); err != nil {
+			t.Fatal(err)
+		}
+		// Four nodes claim small batches at once: every push goes to
+		// exactly one of them.
+		var mu sync.Mutex
+		seen := map[int64]int{}
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					got, err := s.ClaimPushes(ctx, p.AppID, at(20), at(1000), 3)
+					if err != nil {
+						t.Errorf("ClaimPushes: %v", err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, g := range got {
+						seen[g.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(seen) != n {
+			t.Errorf("%d pushes claimed, want %d", len(seen), n)
+		}
+		for id, k := range seen {
+			if k != 1 {
+				t.Errorf("push %d claimed %d times", id, k)
+			}
+		}
 	})
 
 	t.Run("EnqueueAllOrNothing", func(t *testing.T) {
