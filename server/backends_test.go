@@ -17,10 +17,10 @@ import (
 )
 
 // TestCallersStoreAndBus starts a node on a store and a bus the test
-// opened itself: the node must use them (a real MQTT device's report
-// arrives on the test's own handle of the bus, its row in the test's
-// store) and must close neither (after Shutdown both still work, and the
-// test closes them).
+// opened itself: the node must use them (a real MQTT device's online event
+// arrives on the test's own handle of the bus; a device registered through
+// the admin API is a row in the test's store) and must close neither (after
+// Shutdown both still work, and the test closes them).
 func TestCallersStoreAndBus(t *testing.T) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "callers.db"))
@@ -28,12 +28,12 @@ func TestCallersStoreAndBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := memory.New(memory.Options{})
-	data := make(chan core.DeviceEvent, 64)
-	sub, err := b.Subscribe(core.PatternAllData, func(_ string, raw []byte) {
+	status := make(chan core.DeviceEvent, 64)
+	sub, err := b.Subscribe(core.PatternAllStatus, func(_ string, raw []byte) {
 		var ev core.DeviceEvent
 		if json.Unmarshal(raw, &ev) == nil {
 			select {
-			case data <- ev:
+			case status <- ev:
 			default:
 			}
 		}
@@ -41,24 +41,40 @@ func TestCallersStoreAndBus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitEvent := func(what, did string, kind core.EventKind) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case ev := <-status:
+				if ev.DID == did && ev.Kind == kind {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s event of %s on the caller's bus", what, did)
+			}
+		}
+	}
 
 	srv := testserver.Start(t, func(c *server.Config) { c.Store, c.Bus = st, b })
 	if _, err := os.Stat(filepath.Join(srv.DataDir, server.DatabaseFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the node opened its own database beside the caller's store (stat: %v)", err)
 	}
 	p, schema := srv.CreateProduct(t, "demo-lamp.json")
-	dev := srv.StartDevice(t, p.ProductKey, schema, "0a0b0c0d0e2f")
 
-	// The device's first report, published by the node on the caller's bus.
-	deadline := time.After(10 * time.Second)
-	for got := false; !got; {
-		select {
-		case ev := <-data:
-			got = ev.DID == dev.DID() && ev.Kind == core.EventReport
-		case <-deadline:
-			t.Fatal("no data event of the device on the caller's bus")
-		}
+	// Registered through the admin API: the row is in the caller's store.
+	reg, err := srv.Admin.RegisterDevice(ctx, p.ProductKey, "0a0b0c0d0e3f", "")
+	if err != nil {
+		t.Fatal(err)
 	}
+	if d, err := st.GetDevice(ctx, reg.DID); err != nil || d.MAC != "0a0b0c0d0e3f" || d.ProductKey != p.ProductKey {
+		t.Fatalf("the admin-registered device in the caller's store = %+v, %v", d, err)
+	}
+
+	// A real MQTT device: the node publishes its online event on the
+	// caller's bus.
+	dev := srv.StartDevice(t, p.ProductKey, schema, "0a0b0c0d0e2f")
+	waitEvent("online", dev.DID(), core.EventOnline)
 	if d, err := st.GetDevice(ctx, dev.DID()); err != nil || d.ProductKey != p.ProductKey {
 		t.Fatalf("the device in the caller's store = %+v, %v", d, err)
 	}
@@ -72,17 +88,10 @@ func TestCallersStoreAndBus(t *testing.T) {
 	if err != nil || d.Online {
 		t.Fatalf("after shutdown the caller's store gives %+v, %v; want the device, offline", d, err)
 	}
-	if err := b.Publish(ctx, core.SubjectData(dev.DID()), []byte(`{"kind":"report","did":"`+dev.DID()+`"}`)); err != nil {
+	if err := b.Publish(ctx, core.SubjectStatus(dev.DID()), []byte(`{"kind":"online","did":"`+dev.DID()+`"}`)); err != nil {
 		t.Fatalf("publish on the caller's bus after shutdown: %v", err)
 	}
-	select {
-	case ev := <-data:
-		if ev.DID != dev.DID() {
-			t.Fatalf("event after shutdown = %+v", ev)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the caller's bus delivers nothing after shutdown")
-	}
+	waitEvent("published-after-shutdown", dev.DID(), core.EventOnline)
 
 	// The caller closes what it opened, and each closes once, cleanly.
 	if err := sub.Unsubscribe(); err != nil {

@@ -23,10 +23,13 @@ type Config struct {
 	// keeps a second node off the same dir.
 	DataDir string
 	// Store and Bus replace the defaults, a SQLite database in DataDir and
-	// an in-process bus (a single node), so tests and other backends
-	// (bus/busopen opens --bus) plug in without code changes. Whoever opened them owns them: the node uses them from Start
-	// to the end of Shutdown and closes neither; the caller closes them
-	// after Shutdown has returned (a node closes only what it opened).
+	// an in-process bus (a single node), so tests and other backends plug
+	// in without code changes (PostgreSQL; NATS, which bus/busopen opens
+	// from --bus). Whoever opened them owns them: the node uses them from
+	// Start to the end of Shutdown and closes neither; the caller closes
+	// them after Shutdown has returned (a node closes only what it opened).
+	// Store must also keep the partner domain's and the relay's state
+	// (partners.Store, relay.Store), as the SQLite store does.
 	Store store.Store
 	Bus   bus.Bus
 	// HTTPAddr and MQTTAddr are listen addresses (":0" picks a free port);

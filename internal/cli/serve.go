@@ -108,7 +108,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard: --bus:", err)
 		return 1
 	}
-	defer cfg.Bus.Close() // the server closes it too; a second Close is a no-op
+	defer cfg.Bus.Close() // ours: the server closes only what it opened
 
 	ctx, stop := signal.NotifyContext(serveBase(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
