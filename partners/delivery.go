@@ -291,7 +291,8 @@ func (p *Delivery) backoff(n int) time.Duration {
 	return time.Duration(d * (0.8 + 0.4*mrand.Float64()))
 }
 
-// pruneLoop deletes done pushes past FailedRetention, hourly.
+// pruneLoop deletes done pushes past FailedRetention and expired intent
+// nonces, hourly.
 func (p *Delivery) pruneLoop() {
 	defer p.wg.Done()
 	t := time.NewTicker(time.Hour)
@@ -302,6 +303,9 @@ func (p *Delivery) pruneLoop() {
 			p.log.Warn("prune pushes", "err", err)
 		} else if n > 0 {
 			p.log.Info("pruned old failed pushes", "count", n)
+		}
+		if _, err := p.d.store.PruneNonces(ctx, time.Now()); err != nil {
+			p.log.Warn("prune intent nonces", "err", err)
 		}
 		cancel()
 		select {

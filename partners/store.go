@@ -15,4 +15,5 @@ type Store interface {
 	SubscriptionStore
 	OutboxStore
 	PushHealthStore
+	NonceStore
 }

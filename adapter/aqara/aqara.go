@@ -199,7 +199,17 @@ func (a *API) authenticate(r *http.Request) (partners.Partner, aqarasign.Headers
 	if p.Suspended {
 		return p, h, CodeForbidden, "partner suspended"
 	}
+	// This node's cache refuses a replay to it without a write; the store
+	// refuses one replayed to any other node sharing it.
 	if a.replay.seen(h.AppID, h.Nonce, now) {
+		return p, h, CodeReplayed, "Nonce already used"
+	}
+	fresh, err := a.partners.UseNonce(r.Context(), h.AppID, h.Nonce, now, 2*Window)
+	if err != nil {
+		a.log.Error("record intent nonce", "app_id", h.AppID, "err", err)
+		return p, h, CodeInternal, "try again later"
+	}
+	if !fresh {
 		return p, h, CodeReplayed, "Nonce already used"
 	}
 	return p, h, CodeSuccess, ""

@@ -47,6 +47,7 @@ type Partners interface {
 	Subscribe(ctx context.Context, appID, uid string, subs []partners.Subscription) error
 	Unsubscribe(ctx context.Context, appID, uid string, subs []partners.Subscription) error
 	FailedPushes(ctx context.Context, appID string, since time.Time, limit, offset int) ([]store.Push, error)
+	UseNonce(ctx context.Context, appID, nonce string, now time.Time, ttl time.Duration) (bool, error)
 }
 
 var _ Partners = (*partners.Domain)(nil)

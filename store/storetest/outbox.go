@@ -610,3 +610,38 @@ func testOutbox(t *testing.T, open opener) {
 		checkPending(t, s, p.AppID, 3, 5)
 	})
 }
+
+// testNonces: a nonce is fresh once per partner until it expires.
+func testNonces(t *testing.T, open opener) {
+	t.Parallel()
+	s, ctx := open(t), t.Context()
+	use := func(app, nonce string, now, exp int) bool {
+		t.Helper()
+		fresh, err := s.UseNonce(ctx, app, nonce, at(now), at(exp))
+		if err != nil {
+			t.Fatalf("UseNonce: %v", err)
+		}
+		return fresh
+	}
+	if !use("app-a", "n1", 0, 600) {
+		t.Fatal("first use not fresh")
+	}
+	if use("app-a", "n1", 10, 610) {
+		t.Fatal("replay within its lifetime reported fresh")
+	}
+	if !use("app-b", "n1", 10, 610) {
+		t.Fatal("the same nonce of another partner reported as a replay")
+	}
+	if !use("app-a", "n1", 600, 1200) {
+		t.Fatal("an expired nonce was not fresh again")
+	}
+	if use("app-a", "n1", 700, 1300) {
+		t.Fatal("the renewed nonce was not recorded")
+	}
+	if n, err := s.PruneNonces(ctx, at(700)); err != nil || n != 1 {
+		t.Fatalf("PruneNonces(700) = %d, %v; want app-b's one", n, err)
+	}
+	if use("app-a", "n1", 700, 1300) {
+		t.Fatal("pruning removed an unexpired nonce")
+	}
+}

@@ -79,4 +79,5 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Positions", func(t *testing.T) { testPositions(t, fresh) })
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, fresh) })
 	t.Run("PushHealth", func(t *testing.T) { testPushHealth(t, fresh) })
+	t.Run("Nonces", func(t *testing.T) { testNonces(t, fresh) })
 }
