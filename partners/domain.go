@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
 )
@@ -26,7 +27,10 @@ type Core interface {
 
 // Options configure a Domain.
 type Options struct {
-	Store  Store
+	Store Store
+	// Bus keeps the nodes' in-memory outbox indexes in step (changes.go);
+	// nil for a single node in a test.
+	Bus    bus.Bus
 	Logger *slog.Logger
 	// PushBacklog bounds the pending pushes of one partner (default
 	// DefaultPushBacklog); past it new pushes for that partner are dropped
@@ -42,6 +46,7 @@ type Options struct {
 type Domain struct {
 	core       Core
 	store      Store
+	bus        bus.Bus
 	log        *slog.Logger
 	outbox     *outbox
 	pushHealth *pushHealthTracker
@@ -52,7 +57,7 @@ func New(o Options) *Domain {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	n := &Domain{store: o.Store, log: o.Logger}
+	n := &Domain{store: o.Store, bus: o.Bus, log: o.Logger}
 	n.outbox = newOutbox(n, o.PushBacklog)
 	n.pushHealth = newPushHealth(n, o.PushPolicy)
 	return n
@@ -73,6 +78,11 @@ func (n *Domain) Start(ctx context.Context) error {
 	}
 	if err := n.pushHealth.load(ctx); err != nil {
 		return fmt.Errorf("partners: load push health: %w", err)
+	}
+	if n.bus != nil {
+		if _, err := n.bus.Subscribe(SubjectChanged, n.onChanged); err != nil {
+			return fmt.Errorf("partners: follow other nodes' changes: %w", err)
+		}
 	}
 	return nil
 }

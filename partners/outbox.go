@@ -99,8 +99,15 @@ func (o *outbox) setPartner(p Partner) {
 	o.mu.Unlock()
 }
 
-// DeviceChanged re-reads the subscriptions on one device after they changed.
+// DeviceChanged re-reads the subscriptions on one device after they
+// changed, here and on the other nodes (changes.go).
 func (o *outbox) DeviceChanged(ctx context.Context, did string) {
+	o.reload(ctx, did)
+	o.n.announce(Change{DID: did})
+}
+
+// reload re-reads the subscriptions on one device.
+func (o *outbox) reload(ctx context.Context, did string) {
 	subs, err := o.n.store.DeviceSubscriptions(ctx, did)
 	if err != nil {
 		o.n.log.Warn("reload subscriptions", "did", did, "err", err)

@@ -60,6 +60,7 @@ func (n *Domain) CreatePartner(ctx context.Context, s PartnerSettings) (Partner,
 		return Partner{}, err
 	}
 	n.outbox.setPartner(p)
+	n.announce(Change{AppID: p.AppID})
 	return p, nil
 }
 
@@ -94,7 +95,7 @@ func (n *Domain) UpdatePartner(ctx context.Context, appID string, s PartnerSetti
 	p, err := n.Partner(ctx, appID)
 	if err == nil {
 		n.outbox.setPartner(p)
-		n.partnerChanged(appID)
+		n.changedPartner(appID)
 	}
 	return p, err
 }
@@ -114,7 +115,7 @@ func (n *Domain) SetPartnerSuspended(ctx context.Context, appID string, suspende
 	if err != nil {
 		return Partner{}, err
 	}
-	n.partnerChanged(appID)
+	n.changedPartner(appID)
 	return n.Partner(ctx, appID)
 }
 
@@ -129,7 +130,7 @@ func (n *Domain) SetPartnerPushSuspended(ctx context.Context, appID string, susp
 	if err != nil {
 		return Partner{}, err
 	}
-	n.partnerChanged(appID)
+	n.changedPartner(appID)
 	return n.Partner(ctx, appID)
 }
 
@@ -139,6 +140,12 @@ func (n *Domain) OnPartnerChanged(f func(appID string)) {
 	n.outbox.mu.Lock()
 	n.outbox.changed = append(n.outbox.changed, f)
 	n.outbox.mu.Unlock()
+}
+
+// changedPartner tells this node's listeners and the other nodes.
+func (n *Domain) changedPartner(appID string) {
+	n.partnerChanged(appID)
+	n.announce(Change{AppID: appID})
 }
 
 func (n *Domain) partnerChanged(appID string) {

@@ -145,7 +145,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if !ok {
 		return nil, errors.New("the store does not keep the partner domain's state (partners.Store)")
 	}
-	s.partners = partners.New(partners.Options{Store: ps, Logger: s.log, PushPolicy: cfg.PushPolicy})
+	s.partners = partners.New(partners.Options{Store: ps, Bus: s.bus, Logger: s.log, PushPolicy: cfg.PushPolicy})
 	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, NodeID: cfg.NodeID,
 		NodeLease: cfg.NodeLease, LeaseLost: s.leaseLost, Follower: s.partners.Follower()}); err != nil {
 		return nil, err
