@@ -55,4 +55,3 @@ func (s *Store) ReapNode(ctx context.Context, nodeID string, epoch int64, now ti
 	}
 	return tag.RowsAffected() == 1, nil
 }
-

@@ -10,7 +10,6 @@ import (
 // scanner is the part of pgx.Row and pgx.Rows the scan helpers need.
 type scanner interface{ Scan(dest ...any) error }
 
-
 // writeTx runs fn in one transaction and commits it, so everything fn
 // wrote is durable together on return, or (fn failing) none of it is.
 func (s *Store) writeTx(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
