@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
+	"github.com/switchboard-iot/switchboard/store"
 )
 
 // Config is everything a node needs. Zero values take the defaults of
@@ -80,6 +81,11 @@ type Config struct {
 	// Bus links this node to the others (bus/busopen opens --bus); nil
 	// means an in-process bus: a single node. Shutdown closes it.
 	Bus bus.Bus
+	// Store is where the node keeps its data (store/storeopen opens
+	// --store); it must also implement relay.Store. nil means SQLite in
+	// DataDir, which the server opens and closes; a Store given here is
+	// the caller's to close.
+	Store store.Store
 }
 
 func (c Config) withDefaults() Config {

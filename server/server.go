@@ -50,18 +50,20 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	store   store.Store
-	bus     bus.Bus
-	node    *core.Node
-	gateway *mqttgw.Gateway
-	ws      *gizws.Server
-	pusher  *aqara.Pusher
-	http    *http.Server
-	httpLn  net.Listener      // nil when off
-	httpsLn net.Listener      // nil when off
-	mqttLn  net.Listener      // until the gateway owns it; nil when off
-	mqttsLn net.Listener      // likewise
-	cert    *tlscert.Reloader // nil without TLS listeners (tls.go)
-	lock    *os.File          // the data dir's lock (datadirlock.go), held until closeAll
+	// ownStore: the server opened store (no Config.Store) and closes it.
+	ownStore bool
+	bus      bus.Bus
+	node     *core.Node
+	gateway  *mqttgw.Gateway
+	ws       *gizws.Server
+	pusher   *aqara.Pusher
+	http     *http.Server
+	httpLn   net.Listener      // nil when off
+	httpsLn  net.Listener      // nil when off
+	mqttLn   net.Listener      // until the gateway owns it; nil when off
+	mqttsLn  net.Listener      // likewise
+	cert     *tlscert.Reloader // nil without TLS listeners (tls.go)
+	lock     *os.File          // the data dir's lock (datadirlock.go), held until closeAll
 
 	// AdminToken is the token /admin/v1 accepts; AdminTokenCreated is true
 	// when this start generated it (the caller prints it once).
@@ -130,14 +132,17 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.NodeID, err = loadNodeID(cfg.DataDir, cfg.NodeID); err != nil {
 		return nil, fmt.Errorf("node id: %w", err)
 	}
-	// Through a typed variable: a nil *sqlite.Store stored in the interface
-	// field would be non-nil there, and closeAll would call Close on it.
-	dbPath := filepath.Join(cfg.DataDir, DatabaseFile)
-	st, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
-		return nil, storeOpenError(dbPath, err)
+	if s.store = cfg.Store; s.store == nil {
+		// Through a typed variable: a nil *sqlite.Store stored in the
+		// interface field would be non-nil there, and closeAll would call
+		// Close on it.
+		dbPath := filepath.Join(cfg.DataDir, DatabaseFile)
+		st, err := sqlite.Open(ctx, dbPath)
+		if err != nil {
+			return nil, storeOpenError(dbPath, err)
+		}
+		s.store, s.ownStore = st, true
 	}
-	s.store = st
 	if s.bus = cfg.Bus; s.bus == nil {
 		s.bus = memory.New(memory.Options{OnDrop: func(string) {}})
 	}
@@ -314,7 +319,7 @@ func (s *Server) closeAll(ctx context.Context) error {
 	if s.bus != nil {
 		errs = append(errs, s.bus.Close())
 	}
-	if s.store != nil {
+	if s.store != nil && s.ownStore { // a Config.Store is the caller's
 		errs = append(errs, s.store.Close())
 	}
 	if s.lock != nil { // last: the store is closed before another node may open it
