@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
 	"github.com/switchboard-iot/switchboard/internal/demo"
 	"github.com/switchboard-iot/switchboard/server"
+	"github.com/switchboard-iot/switchboard/store/storeopen"
 )
 
 func serve(args []string, stdout, stderr io.Writer) int {
@@ -56,6 +57,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	capVar(fs, &cfg.HTTPLimits.MaxConns, "http-max-conns", 20_000, "HTTP connections open at once, WebSocket sessions included")
 	capVar(fs, &cfg.HTTPLimits.MaxConnsPerAddr, "http-max-conns-per-addr", 500, "HTTP connections open at once from one IP address (behind a proxy: raise it)")
 	busURL := fs.String("bus", "memory", "how this node reaches the others: memory (a single node) or nats://host:4222 (several, comma-separated, for a NATS cluster)")
+	storeURL := fs.String("store", "", "where data is kept: empty for SQLite in --data-dir (a single node), or postgres://user:password@host:5432/db (several nodes)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	drain := fs.Duration("shutdown-timeout", 15*time.Second, "how long to drain on SIGINT/SIGTERM (SIGHUP rereads the TLS certificate)")
@@ -94,6 +96,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard serve: --bus:", err)
 		return 2
 	}
+	if err := storeopen.Check(*storeURL); err != nil {
+		fmt.Fprintln(stderr, "switchboard serve: --store:", err)
+		return 2
+	}
 	listenersOff(&cfg)
 	if *demoMode && (cfg.HTTPAddr == server.Off || cfg.MQTTAddr == server.Off) {
 		fmt.Fprintln(stderr, "switchboard serve: --demo needs the plain --http-addr and --mqtt-addr")
@@ -109,6 +115,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer cfg.Bus.Close() // ours: the server closes only what it opened
+	if *storeURL != "" {  // "" leaves the SQLite store to the server, as before
+		if cfg.Store, err = storeopen.Open(serveBase(), *storeURL, cfg.DataDir, log); err != nil {
+			fmt.Fprintln(stderr, "switchboard: --store:", err)
+			return 1
+		}
+		defer cfg.Store.Close() // after the server's shutdown: the server does not close it
+	}
 
 	ctx, stop := signal.NotifyContext(serveBase(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
