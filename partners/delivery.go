@@ -38,6 +38,9 @@ type DeliveryOptions struct {
 	GiveUp      time.Duration // retry horizon from the event; default 48h
 	Concurrency int           // attempts in flight per partner; default 4
 	Batch       int           // pushes taken per round; default 64
+	// Claimant names this node in its claims (the node id), so a restart
+	// takes back what the previous life held (Start).
+	Claimant string
 	// AttemptTimeout bounds one attempt (the sender's own limit); with
 	// Batch and Concurrency it sets how long a round's claim on its pushes
 	// lasts. Default 5s.
@@ -118,6 +121,13 @@ func (n *Domain) NewDelivery(send Sender, o DeliveryOptions) *Delivery {
 // Start starts a lane for every partner with pending pushes or a push URL,
 // and the pruning of old failed pushes.
 func (p *Delivery) Start(ctx context.Context) error {
+	// What this node claimed before it died is due now, not when the
+	// claims would have lapsed.
+	if n, err := p.d.store.ReleaseClaims(ctx, p.o.Claimant, time.Now()); err != nil {
+		return err
+	} else if n > 0 {
+		p.log.Info("released the push claims of this node's previous life", "pushes", n)
+	}
 	ps, err := p.d.Partners(ctx)
 	if err != nil {
 		return err
@@ -212,7 +222,7 @@ func (p *Delivery) round(ctx context.Context, appID string) time.Duration {
 		return idlePoll // woken by OnPartnerChanged when this changes
 	}
 	now := time.Now()
-	due, err := d.store.ClaimPushes(ctx, appID, now, now.Add(p.claimFor()), p.o.Batch)
+	due, err := d.store.ClaimPushes(ctx, appID, p.o.Claimant, now, now.Add(p.claimFor()), p.o.Batch)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("claim due pushes", "app_id", appID, "err", err)
@@ -275,8 +285,8 @@ func (p *Delivery) round(ctx context.Context, appID string) time.Duration {
 // claimFor is how long a round holds its pushes (a row lease, so another
 // node sharing the store does not deliver them at the same time): every
 // attempt of the batch at its timeout, Concurrency at a time, and a
-// margin. A node that dies mid-round leaves them to be retried when it
-// ends.
+// margin. A node that dies mid-round leaves them to the others when the
+// claim ends, or to itself at once when it restarts (Start).
 func (p *Delivery) claimFor() time.Duration {
 	rounds := (p.o.Batch + p.o.Concurrency - 1) / p.o.Concurrency
 	return time.Duration(rounds)*p.o.AttemptTimeout + 5*time.Second

@@ -27,12 +27,16 @@ type OutboxStore interface {
 	// is not after now, oldest first (by ID).
 	DuePushes(ctx context.Context, appID string, now time.Time, limit int) ([]store.Push, error)
 	// ClaimPushes takes up to limit pending pushes of a partner due at now,
-	// oldest first (by ID), and makes each due again only at until: a row
-	// lease, so no other node (sharing the store) takes them while this one
-	// delivers, and a node that dies mid-delivery leaves them to be retried
-	// from until. Concurrent claims never return the same push. Delivered
-	// and failed pushes settle with PushesDelivered and PushesFailed.
-	ClaimPushes(ctx context.Context, appID string, now, until time.Time, limit int) ([]store.Push, error)
+	// oldest first (by ID), for claimant (a node id), and makes each due
+	// again only at until: a row lease, so no other node (sharing the
+	// store) takes them while this one delivers, and a node that dies
+	// mid-delivery leaves them to be retried from until. Concurrent claims
+	// never return the same push. Delivered and failed pushes settle with
+	// PushesDelivered and PushesFailed (which ends the claim).
+	ClaimPushes(ctx context.Context, appID, claimant string, now, until time.Time, limit int) ([]store.Push, error)
+	// ReleaseClaims makes the pending pushes claimant still claims due at
+	// now: a node that restarts takes back what its previous life held.
+	ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error)
 	// NextPushAt returns the earliest NextAt of a partner's pending pushes;
 	// ok is false when none is pending.
 	NextPushAt(ctx context.Context, appID string) (at time.Time, ok bool, err error)

@@ -55,6 +55,7 @@ type Server struct {
 	ws       *gizws.Server
 	partners *partners.Domain
 	pushes   *partners.Delivery
+	nodeID   string // this node among those sharing the store (nodeid.go)
 	http     *http.Server
 	httpLn   net.Listener      // nil when off
 	httpsLn  net.Listener      // nil when off
@@ -130,6 +131,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.NodeID, err = loadNodeID(cfg.DataDir, cfg.NodeID); err != nil {
 		return nil, fmt.Errorf("node id: %w", err)
 	}
+	s.nodeID = cfg.NodeID
 	if err := s.openBackends(ctx); err != nil {
 		return nil, err
 	}
@@ -256,6 +258,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	partnerAPI.Register(mux)
 	delivery := s.cfg.Push.Delivery()
 	delivery.Attempts, delivery.Logger = s.metrics.PushAttempts, s.log.With("adapter", "aqara")
+	delivery.Claimant = s.nodeID
 	s.pushes = s.partners.NewDelivery(aqara.NewSender(partnerAPI, s.cfg.Push), delivery)
 	if err := s.pushes.Start(context.Background()); err != nil {
 		return nil, err

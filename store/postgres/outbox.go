@@ -27,7 +27,7 @@ const (
 	deliveredDeleteSQL = `DELETE FROM push_outbox WHERE id = $1 AND state = 0 AND failed_at IS NULL`
 	deliveredUpdateSQL = `UPDATE push_outbox SET state = 1, done_at = $1 WHERE id = $2 AND state = 0`
 	// $5 is Dead: the push is done at $3 and keeps its last next_at.
-	pushFailedSQL = `UPDATE push_outbox SET attempts = $1, last_error = $2, failed_at = COALESCE(failed_at, $3),
+	pushFailedSQL = `UPDATE push_outbox SET attempts = $1, last_error = $2, failed_at = COALESCE(failed_at, $3), claimed_by = '',
 	next_at = CASE WHEN $5::boolean THEN next_at ELSE $4 END,
 	state = CASE WHEN $5::boolean THEN 2 ELSE 0 END,
 	done_at = CASE WHEN $5::boolean THEN $3 END
@@ -84,17 +84,27 @@ func (s *Store) DuePushes(ctx context.Context, appID string, now time.Time, limi
 
 // claimPushesSQL leases due pushes: SKIP LOCKED lets concurrent claimers
 // (other nodes) pass rows another claim holds, so none is taken twice.
-const claimPushesSQL = `UPDATE push_outbox SET next_at = $3 WHERE id IN (
+const claimPushesSQL = `UPDATE push_outbox SET next_at = $3, claimed_by = $5 WHERE id IN (
 SELECT id FROM push_outbox WHERE app_id = $1 AND state = 0 AND next_at <= $2 ORDER BY id LIMIT $4
 FOR UPDATE SKIP LOCKED) RETURNING ` + pushCols
 
 // ClaimPushes leases up to limit due pushes of appID until until.
-func (s *Store) ClaimPushes(ctx context.Context, appID string, now, until time.Time, limit int) ([]store.Push, error) {
-	rows, err := s.db.Query(ctx, claimPushesSQL, appID, toMS(now), toMS(until), sqlLimit(limit))
+func (s *Store) ClaimPushes(ctx context.Context, appID, claimant string, now, until time.Time, limit int) ([]store.Push, error) {
+	rows, err := s.db.Query(ctx, claimPushesSQL, appID, toMS(now), toMS(until), sqlLimit(limit), claimant)
 	ps, err := collect(rows, err, fmt.Sprintf("claim pushes of partner %q", appID), scanPush)
 	// RETURNING has no order of its own.
 	slices.SortFunc(ps, func(a, b store.Push) int { return cmp.Compare(a.ID, b.ID) })
 	return ps, err
+}
+
+// ReleaseClaims makes claimant's claimed pending pushes due at now.
+func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE push_outbox SET next_at = $2, claimed_by = '' WHERE claimed_by = $1 AND state = 0 AND next_at > $2`,
+		claimant, toMS(now))
+	if err != nil {
+		return 0, mapErr(err, "release push claims")
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // NextPushAt returns the earliest NextAt among appID's pending pushes.

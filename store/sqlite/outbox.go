@@ -30,7 +30,7 @@ const (
 	deliveredUpdateSQL = `UPDATE push_outbox SET state = 1, done_at = ? WHERE id = ? AND state = 0`
 	// ?5 is Dead: the push is done at ?3 and keeps its last next_at (the
 	// column is NOT NULL, and the failure's NextAt means nothing then).
-	pushFailedSQL = `UPDATE push_outbox SET attempts = ?1, last_error = ?2, failed_at = COALESCE(failed_at, ?3),
+	pushFailedSQL = `UPDATE push_outbox SET attempts = ?1, last_error = ?2, failed_at = COALESCE(failed_at, ?3), claimed_by = '',
 	next_at = CASE WHEN ?5 THEN next_at ELSE ?4 END,
 	state = CASE WHEN ?5 THEN 2 ELSE 0 END,
 	done_at = CASE WHEN ?5 THEN ?3 END
@@ -48,11 +48,12 @@ const (
 WHERE app_id = ? AND state = 0 AND next_at <= ? ORDER BY id LIMIT ?`
 	// One statement: SQLite's single writer makes it atomic, so two
 	// claims cannot take the same row.
-	claimPushesSQL = `UPDATE push_outbox SET next_at = ?3 WHERE id IN (
+	claimPushesSQL = `UPDATE push_outbox SET next_at = ?3, claimed_by = ?5 WHERE id IN (
 SELECT id FROM push_outbox INDEXED BY push_outbox_due WHERE app_id = ?1 AND state = 0 AND next_at <= ?2 ORDER BY id LIMIT ?4)
 RETURNING ` + pushCols
-	nextPushAtSQL   = `SELECT MIN(next_at) FROM push_outbox WHERE app_id = ? AND state = 0`
-	failedPushesSQL = `SELECT ` + pushCols + ` FROM push_outbox
+	releaseClaimsSQL = `UPDATE push_outbox SET next_at = ?2, claimed_by = '' WHERE claimed_by = ?1 AND state = 0 AND next_at > ?2`
+	nextPushAtSQL    = `SELECT MIN(next_at) FROM push_outbox WHERE app_id = ? AND state = 0`
+	failedPushesSQL  = `SELECT ` + pushCols + ` FROM push_outbox
 WHERE app_id = ? AND failed_at >= ? ORDER BY failed_at DESC, id DESC LIMIT ? OFFSET ?`
 	prunePushesSQL = `DELETE FROM push_outbox WHERE state <> 0 AND failed_at < ?`
 )
@@ -102,9 +103,9 @@ func (s *Store) DuePushes(ctx context.Context, appID string, now time.Time, limi
 }
 
 // ClaimPushes leases up to limit due pushes of appID until until.
-func (s *Store) ClaimPushes(ctx context.Context, appID string, now, until time.Time, limit int) ([]store.Push, error) {
+func (s *Store) ClaimPushes(ctx context.Context, appID, claimant string, now, until time.Time, limit int) ([]store.Push, error) {
 	what := fmt.Sprintf("claim pushes of partner %q", appID)
-	rows, err := s.wq.query(ctx, claimPushesSQL, appID, toMS(now), toMS(until), sqlLimit(limit))
+	rows, err := s.wq.query(ctx, claimPushesSQL, appID, toMS(now), toMS(until), sqlLimit(limit), claimant)
 	if err != nil {
 		return nil, mapErr(err, what)
 	}
@@ -123,6 +124,16 @@ func (s *Store) ClaimPushes(ctx context.Context, appID string, now, until time.T
 	// RETURNING has no order of its own.
 	slices.SortFunc(ps, func(a, b store.Push) int { return cmp.Compare(a.ID, b.ID) })
 	return ps, nil
+}
+
+// ReleaseClaims makes claimant's claimed pending pushes due at now.
+func (s *Store) ReleaseClaims(ctx context.Context, claimant string, now time.Time) (int, error) {
+	res, err := s.wq.exec(ctx, releaseClaimsSQL, claimant, toMS(now))
+	if err != nil {
+		return 0, mapErr(err, "release push claims")
+	}
+	n, err := res.RowsAffected()
+	return int(n), mapErr(err, "release push claims")
 }
 
 // NextPushAt returns the earliest NextAt among appID's pending pushes.

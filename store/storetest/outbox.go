@@ -224,10 +224,10 @@ func testOutbox(t *testing.T, open opener) {
 			newPush(3, p1.AppID, 30), newPush(4, p2.AppID, 10)}); err != nil {
 			t.Fatalf("EnqueuePushes: %v", err)
 		}
-		got, err := s.ClaimPushes(ctx, p1.AppID, at(20), at(100), 0)
+		got, err := s.ClaimPushes(ctx, p1.AppID, "node-a", at(20), at(100), 0)
 		checkMsgIDs(t, "ClaimPushes(at 20)", got, err, 1, 2)
 		// Leased: not due for anyone else until the lease ends.
-		got, err = s.ClaimPushes(ctx, p1.AppID, at(40), at(100), 0)
+		got, err = s.ClaimPushes(ctx, p1.AppID, "node-a", at(40), at(100), 0)
 		checkMsgIDs(t, "ClaimPushes(at 40) while leased", got, err, 3)
 		got, err = s.DuePushes(ctx, p1.AppID, at(99), 0)
 		checkMsgIDs(t, "DuePushes(at 99) while leased", got, err)
@@ -235,16 +235,34 @@ func testOutbox(t *testing.T, open opener) {
 			t.Errorf("NextPushAt = %v, %v, %v; want the lease's end", next, ok, err)
 		}
 		// The claimer died: at the lease's end they are due again, once.
-		got, err = s.ClaimPushes(ctx, p1.AppID, at(100), at(200), 1)
+		got, err = s.ClaimPushes(ctx, p1.AppID, "node-a", at(100), at(200), 1)
 		checkMsgIDs(t, "ClaimPushes(at 100, limit 1)", got, err, 1)
 		// Settled pushes are never claimed again.
 		if err := s.PushesDelivered(ctx, []int64{got[0].ID}, at(101)); err != nil {
 			t.Fatal(err)
 		}
-		got, err = s.ClaimPushes(ctx, p1.AppID, at(300), at(400), 0)
+		got, err = s.ClaimPushes(ctx, p1.AppID, "node-a", at(300), at(400), 0)
 		checkMsgIDs(t, "ClaimPushes(at 300)", got, err, 2, 3)
-		got, err = s.ClaimPushes(ctx, p2.AppID, at(300), at(400), 0)
+		got, err = s.ClaimPushes(ctx, p2.AppID, "node-b", at(300), at(400), 0)
 		checkMsgIDs(t, "ClaimPushes of the other partner", got, err, 4)
+		// node-a restarts at 310: its claims (2, 3) are due at once, node-b's
+		// (4) stay claimed.
+		if n, err := s.ReleaseClaims(ctx, "node-a", at(310)); err != nil || n != 2 {
+			t.Fatalf("ReleaseClaims(node-a) = %d, %v; want 2", n, err)
+		}
+		got, err = s.DuePushes(ctx, p1.AppID, at(310), 0)
+		checkMsgIDs(t, "DuePushes after node-a's release", got, err, 2, 3)
+		got, err = s.DuePushes(ctx, p2.AppID, at(310), 0)
+		checkMsgIDs(t, "DuePushes of node-b's claim", got, err)
+		// A failed attempt ends the claim: a release does not hurry its retry.
+		claimed, err := s.ClaimPushes(ctx, p1.AppID, "node-a", at(320), at(400), 1)
+		checkMsgIDs(t, "ClaimPushes(at 320, limit 1)", claimed, err, 2)
+		if err := s.PushesFailed(ctx, []partners.PushFailure{{ID: claimed[0].ID, Attempts: 1, Error: "HTTP 500", At: at(321), NextAt: at(500)}}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.ReleaseClaims(ctx, "node-a", at(330)); err != nil || n != 0 {
+			t.Fatalf("ReleaseClaims after the failure = %d, %v; want 0", n, err)
+		}
 	})
 
 	t.Run("ClaimConcurrently", func(t *testing.T) {
@@ -267,7 +285,7 @@ func testOutbox(t *testing.T, open opener) {
 		for range 4 {
 			wg.Go(func() {
 				for {
-					got, err := s.ClaimPushes(ctx, p.AppID, at(20), at(1000), 3)
+					got, err := s.ClaimPushes(ctx, p.AppID, "node-x", at(20), at(1000), 3)
 					if err != nil {
 						t.Errorf("ClaimPushes: %v", err)
 						return

@@ -1,0 +1,231 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/switchboard-iot/switchboard/adminclient"
+	"github.com/switchboard-iot/switchboard/bus/nats/natstest"
+	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
+)
+
+var mqttStartedRe = regexp.MustCompile(`msg="switchboard started" http=\S+ mqtt=(\S+)`)
+
+func (n *node) mqttAddr(t *testing.T) string {
+	t.Helper()
+	m := mqttStartedRe.FindStringSubmatch(n.stderr.String())
+	if m == nil {
+		t.Fatalf("no MQTT address in the started line:\n%s", n.stderr)
+	}
+	return m[1]
+}
+
+// appSession is a Gizwits app on /ws/app/v1 whose frames are collected.
+type appSession struct {
+	conn *websocket.Conn
+	mu   sync.Mutex
+	msgs []map[string]any
+}
+
+func openApp(t *testing.T, httpURL, appID, uid, token string) *appSession {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(httpURL, "http")+"/ws/app/v1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	s := &appSession{conn: conn}
+	go func() {
+		for {
+			_, b, err := conn.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m map[string]any
+			if json.Unmarshal(b, &m) == nil {
+				s.mu.Lock()
+				s.msgs = append(s.msgs, m)
+				s.mu.Unlock()
+			}
+		}
+	}()
+	s.send(t, map[string]any{"cmd": "login_req", "data": map[string]any{
+		"appid": appID, "uid": uid, "token": token, "p0_type": "attrs_v4", "heartbeat_interval": 180, "auto_subscribe": true}})
+	return s
+}
+
+func (s *appSession) send(t *testing.T, m map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(m)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// count is how many frames so far match.
+func (s *appSession) count(match func(m map[string]any) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.msgs {
+		if match(m) {
+			n++
+		}
+	}
+	return n
+}
+
+func onlineStatus(did string, online bool) func(map[string]any) bool {
+	return func(m map[string]any) bool {
+		d, _ := m["data"].(map[string]any)
+		return m["cmd"] == "s2c_online_status" && d["did"] == did && d["online"] == online
+	}
+}
+
+// TestClusterSurvivesNodeKill runs two real node processes on one
+// PostgreSQL and one NATS: a device on node A, an app on node B. Commands,
+// reports and online state cross the nodes; node A is killed with SIGKILL;
+// the app sees the device go offline within the node lease, and online
+// again when the device reconnects to node B; nothing acknowledged is lost.
+func TestClusterSurvivesNodeKill(t *testing.T) {
+	pgURL := pgtest.SchemaURL(t)
+	nats := natstest.Start(t)
+	const token = "cluster-test-admin-token-0123456789"
+	flags := []string{"--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", "--store", pgURL,
+		"--bus", nats.URL(), "--admin-token", token, "--node-lease", "2s"}
+	a := startServe(t, nil, flags...)
+	b := startServe(t, nil, flags...)
+	ctx := context.Background()
+
+	admin := adminclient.New(a.httpURL, token)
+	schema, err := os.ReadFile("../../examples/products/demo-lamp.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := admin.CreateProduct(ctx, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := admin.CreateApp(ctx, "cluster app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := admin.RegisterDevice(ctx, prod.ProductKey, "0a0b0c0d0e0f", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The user signs up and binds on node B, the node created everything.
+	var user struct{ UID, Token string }
+	gizwits(t, b.httpURL, http.MethodPost, "/app/users", app.AppID, "", `{"username":"carol","password":"carol-secret"}`, &user)
+	var bound struct{ Success []string }
+	gizwits(t, b.httpURL, http.MethodPost, "/app/bindings", app.AppID, user.Token,
+		fmt.Sprintf(`{"devices":[{"did":%q,"passcode":%q}]}`, dev.DID, dev.Passcode), &bound)
+	if len(bound.Success) != 1 {
+		t.Fatalf("binding: %+v", bound)
+	}
+
+	// The device on node A, receiving commands.
+	downlinks := make(chan []byte, 16)
+	connect := func(addr string) paho.Client {
+		o := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(dev.DID).SetUsername(dev.DID).
+			SetPassword(dev.Passcode).SetProtocolVersion(4).SetAutoReconnect(false).SetConnectRetry(false)
+		c := paho.NewClient(o)
+		if tk := c.Connect(); !tk.WaitTimeout(10*time.Second) || tk.Error() != nil {
+			t.Fatalf("device connect to %s: %v", addr, tk.Error())
+		}
+		tk := c.Subscribe("app2dev/"+dev.DID+"/#", 1, func(_ paho.Client, m paho.Message) { downlinks <- m.Payload() })
+		if !tk.WaitTimeout(10*time.Second) || tk.Error() != nil {
+			t.Fatalf("device subscribe: %v", tk.Error())
+		}
+		return c
+	}
+	devA := connect(a.mqttAddr(t))
+	defer devA.Disconnect(0)
+
+	// The app on node B sees it online, controls it, and gets its report.
+	appB := openApp(t, b.httpURL, app.AppID, user.UID, user.Token)
+	waitFor(t, 20*time.Second, func() error {
+		if appB.count(onlineStatus(dev.DID, true)) == 0 {
+			return fmt.Errorf("app on node B has not seen the device on node A online")
+		}
+		return nil
+	})
+	write := func() {
+		t.Helper()
+		appB.send(t, map[string]any{"cmd": "c2s_write", "data": map[string]any{"did": dev.DID, "attrs": map[string]any{"LED_OnOff": true}}})
+		select {
+		case <-downlinks:
+		case <-time.After(15 * time.Second):
+			t.Fatal("the app's write did not reach the device on the other node")
+		}
+	}
+	write()
+	if tk := devA.Publish("dev2app/"+dev.DID, 1, false, lampReport(77)); !tk.WaitTimeout(10*time.Second) || tk.Error() != nil {
+		t.Fatalf("report: %v", tk.Error())
+	}
+	waitFor(t, 15*time.Second, func() error {
+		if appB.count(func(m map[string]any) bool {
+			d, _ := m["data"].(map[string]any)
+			attrs, _ := d["attrs"].(map[string]any)
+			return m["cmd"] == "s2c_noti" && attrs["LED_R"] == 77.0
+		}) == 0 {
+			return fmt.Errorf("the device's report on node A did not reach the app on node B")
+		}
+		return nil
+	})
+
+	// Node A dies mid-session.
+	killed := time.Now()
+	if err := a.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.cmd.Wait()
+	waitFor(t, 30*time.Second, func() error {
+		if appB.count(onlineStatus(dev.DID, false)) == 0 {
+			return fmt.Errorf("app has not seen the device of the dead node go offline")
+		}
+		return nil
+	})
+	t.Logf("offline seen %s after SIGKILL (lease 2s)", time.Since(killed).Round(100*time.Millisecond))
+
+	// The device reconnects to the surviving node.
+	devB := connect(b.mqttAddr(t))
+	defer devB.Disconnect(0)
+	waitFor(t, 20*time.Second, func() error {
+		if appB.count(onlineStatus(dev.DID, true)) < 2 {
+			return fmt.Errorf("app has not seen the device online again on node B")
+		}
+		return nil
+	})
+	write()
+
+	// Nothing acknowledged was lost: the binding and the reported state.
+	var list struct{ Devices []struct{ DID string } }
+	gizwits(t, b.httpURL, http.MethodGet, "/app/bindings", app.AppID, user.Token, "", &list)
+	if len(list.Devices) != 1 || list.Devices[0].DID != dev.DID {
+		t.Fatalf("bindings after the kill: %+v", list)
+	}
+	got, err := adminclient.New(b.httpURL, token).GetDevice(ctx, dev.DID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs struct{ LED_R float64 }
+	if err := json.Unmarshal(got.Attrs, &attrs); err != nil || attrs.LED_R != 77 || !got.IsOnline {
+		t.Fatalf("device after the kill: online %v, attrs %s (%v)", got.IsOnline, got.Attrs, err)
+	}
+}
