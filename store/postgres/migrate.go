@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"embed"
 	"fmt"
+	"github.com/switchboard-iot/switchboard/store/migrations"
 	"io/fs"
 	"path"
 	"slices"
@@ -15,12 +15,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// migrationFS holds the schema history, one file per version of
-// store/sqlite/migrations (TestMigrationVersionsMatch keeps the two lists
-// equal). Files are never edited once released.
-//
-//go:embed migrations/*.sql
-var migrationFS embed.FS
+// migrationFS holds the schema history, the PostgreSQL twin of SQLite's
+// step for step (store/migrations keeps the two lists equal).
+var migrationFS = migrations.Postgres
 
 type migration struct {
 	version int
@@ -44,7 +41,7 @@ func Versions() ([]int, error) {
 // loadMigrations reads the embedded files sorted by version, rejecting
 // unparsable or duplicate versions.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
 		return nil, err
 	}

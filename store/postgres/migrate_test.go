@@ -2,45 +2,12 @@ package postgres_test
 
 import (
 	"context"
-	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/switchboard-iot/switchboard/store/postgres"
 	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
 )
-
-// TestMigrationVersionsMatch keeps the two engines' schema histories in
-// step: a migration added to one engine only fails here. File names (the
-// version and its description) must match one to one.
-func TestMigrationVersionsMatch(t *testing.T) {
-	names := func(dir string) []string {
-		paths, err := filepath.Glob(filepath.Join(dir, "*.sql"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, p := range paths {
-			paths[i] = filepath.Base(p)
-		}
-		slices.Sort(paths)
-		return paths
-	}
-	pg, lite := names("migrations"), names(filepath.Join("..", "sqlite", "migrations"))
-	if len(lite) == 0 {
-		t.Fatal("no SQLite migrations found")
-	}
-	if !slices.Equal(pg, lite) {
-		t.Fatalf("migrations differ:\npostgres: %v\nsqlite:   %v", pg, lite)
-	}
-	vs, err := postgres.Versions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) != len(pg) {
-		t.Fatalf("embedded versions %v, files %v", vs, pg)
-	}
-}
 
 // TestReopenKeepsSchema opens a schema twice (a restart, or a second node):
 // the second Open applies nothing, and each version is recorded once.

@@ -24,8 +24,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`
 // change: a late report about a push that is done already must not rewrite
 // its history.
 const (
-	deliveredDeleteSQL = `DELETE FROM push_outbox WHERE id = $1 AND state = 0 AND failed_at IS NULL`
-	deliveredUpdateSQL = `UPDATE push_outbox SET state = 1, done_at = $1 WHERE id = $2 AND state = 0`
+	deliveredDeleteSQL = `DELETE FROM push_outbox WHERE id = ANY($1::bigint[]) AND state = 0 AND failed_at IS NULL`
+	deliveredUpdateSQL = `UPDATE push_outbox SET state = 1, done_at = $1 WHERE id = ANY($2::bigint[]) AND state = 0`
 	// $5 is Dead: the push is done at $3 and keeps its last next_at.
 	pushFailedSQL = `UPDATE push_outbox SET attempts = $1, last_error = $2, failed_at = COALESCE(failed_at, $3), claimed_by = '',
 	next_at = CASE WHEN $5::boolean THEN next_at ELSE $4 END,
@@ -48,18 +48,19 @@ WHERE app_id = $1 AND failed_at >= $2 ORDER BY failed_at DESC, id DESC LIMIT $3 
 // transaction with store.ErrConflict (through the caller's mapErr), an
 // unknown partner with store.ErrNotFound.
 func enqueueTx(ctx context.Context, tx pgx.Tx, pushes []store.Push) error {
+	var b pgx.Batch // one round trip for all of them
 	for _, p := range pushes {
 		payload := p.Payload
 		if payload == nil {
 			payload = []byte{} // a nil slice is bound as NULL
 		}
-		_, err := tx.Exec(ctx, enqueuePushSQL, p.MsgID, p.AppID, payload, p.LastError,
+		b.Queue(enqueuePushSQL, p.MsgID, p.AppID, payload, p.LastError,
 			toMS(p.CreatedAt), toMS(p.NextAt), toNullMS(p.FailedAt))
-		if err != nil {
-			return fmt.Errorf("enqueue push %q: %w", p.MsgID, fkNotFound(err, fmt.Sprintf("partner %q", p.AppID)))
-		}
 	}
-	return nil
+	return execBatch(ctx, tx, &b, func(i int, err error) error {
+		p := pushes[i]
+		return fmt.Errorf("enqueue push %q: %w", p.MsgID, fkNotFound(err, fmt.Sprintf("partner %q", p.AppID)))
+	})
 }
 
 // EnqueuePushes inserts pushes in one transaction; store.ErrConflict when a
@@ -122,20 +123,14 @@ func (s *Store) PushesDelivered(ctx context.Context, ids []int64, at time.Time) 
 	if len(ids) == 0 {
 		return nil
 	}
+	// Two set statements for the batch, not two per push: the delete takes
+	// the pushes that never failed, so the update sees only those that did.
 	return s.writeTx(ctx, "pushes delivered", func(tx pgx.Tx) error {
-		for _, id := range ids {
-			tag, err := tx.Exec(ctx, deliveredDeleteSQL, id)
-			if err != nil {
-				return fmt.Errorf("push %d: %w", id, err)
-			}
-			if tag.RowsAffected() > 0 {
-				continue // never failed: gone
-			}
-			if _, err := tx.Exec(ctx, deliveredUpdateSQL, toMS(at), id); err != nil {
-				return fmt.Errorf("push %d: %w", id, err)
-			}
+		if _, err := tx.Exec(ctx, deliveredDeleteSQL, ids); err != nil {
+			return err
 		}
-		return nil
+		_, err := tx.Exec(ctx, deliveredUpdateSQL, toMS(at), ids)
+		return err
 	})
 }
 

@@ -21,10 +21,17 @@ func (s *Store) PutStates(ctx context.Context, states []store.State, pushes ...s
 		return nil
 	}
 	return s.writeTx(ctx, "put states", func(tx pgx.Tx) error {
+		// One round trip for the whole flush, not one per state: the
+		// statements still run in order, so a later entry for a did wins.
+		var b pgx.Batch
 		for _, st := range states {
-			if _, err := tx.Exec(ctx, putStateSQL, st.DID, string(st.Attrs), toMS(st.UpdatedAt)); err != nil {
-				return fmt.Errorf("state %q: %w", st.DID, err)
-			}
+			b.Queue(putStateSQL, st.DID, string(st.Attrs), toMS(st.UpdatedAt))
+		}
+		err := execBatch(ctx, tx, &b, func(i int, err error) error {
+			return fmt.Errorf("state %q: %w", states[i].DID, err)
+		})
+		if err != nil {
+			return err
 		}
 		return enqueueTx(ctx, tx, pushes)
 	})

@@ -75,6 +75,23 @@ func (s *Store) updateOneWithPushes(ctx context.Context, what string, pushes []s
 	})
 }
 
+// execBatch runs the queued statements inside tx in one round trip (a
+// pipeline), in order, and returns the first failure as named by fail(i):
+// after it the transaction is aborted, so the later results only repeat it.
+func execBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, fail func(i int, err error) error) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	br := tx.SendBatch(ctx, b)
+	for i := range b.Len() {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fail(i, err)
+		}
+	}
+	return br.Close()
+}
+
 // collect reads every row of a query with scan.
 func collect[T any](rows pgx.Rows, err error, what string, scan func(scanner) (T, error)) ([]T, error) {
 	if err != nil {

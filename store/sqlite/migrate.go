@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"fmt"
+	"github.com/switchboard-iot/switchboard/store/migrations"
 	"io/fs"
 	"path"
 	"slices"
@@ -13,11 +13,10 @@ import (
 	"time"
 )
 
-// migrationFS holds the schema history. Files are named NNNN_what.sql and are
-// never edited once released: a change is a new file with the next number.
-//
-//go:embed migrations/*.sql
-var migrationFS embed.FS
+// migrationFS holds the schema history (store/migrations/sqlite). Files are
+// named NNNN_what.sql and are never edited once released: a change is a new
+// file with the next number, in every dialect.
+var migrationFS = migrations.SQLite
 
 // migration is one embedded schema step.
 type migration struct {
@@ -30,7 +29,7 @@ type migration struct {
 // in naming discipline (unparsable or duplicate versions) at startup rather
 // than half-way through an upgrade.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
 		return nil, err
 	}

@@ -172,8 +172,8 @@ func TestMigrationFailureRollsBack(t *testing.T) {
 	}
 	defer db.Close()
 	ms, err := loadMigrations(fstest.MapFS{
-		"migrations/0001_ok.sql":     {Data: []byte(`CREATE TABLE t1 (x INTEGER);`)},
-		"migrations/0002_broken.sql": {Data: []byte(`CREATE TABLE t2 (x INTEGER); CREATE TABLE t1 (y INTEGER);`)},
+		"0001_ok.sql":     {Data: []byte(`CREATE TABLE t1 (x INTEGER);`)},
+		"0002_broken.sql": {Data: []byte(`CREATE TABLE t2 (x INTEGER); CREATE TABLE t1 (y INTEGER);`)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -194,8 +194,8 @@ func TestMigrationFailureRollsBack(t *testing.T) {
 // TestLoadMigrationsRejectsBadNames: naming mistakes fail at startup.
 func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 	for name, fsys := range map[string]fstest.MapFS{
-		"no number": {"migrations/init.sql": {}},
-		"duplicate": {"migrations/0001_a.sql": {}, "migrations/0001_b.sql": {}},
+		"no number": {"init.sql": {}},
+		"duplicate": {"0001_a.sql": {}, "0001_b.sql": {}},
 	} {
 		if _, err := loadMigrations(fsys); err == nil {
 			t.Errorf("%s: loadMigrations succeeded", name)

@@ -20,11 +20,11 @@ func TestUpgradeFrom0001(t *testing.T) {
 	if err := createFile(path); err != nil {
 		t.Fatal(err)
 	}
-	initSQL, err := fs.ReadFile(migrationFS, "migrations/0001_init.sql")
+	initSQL, err := fs.ReadFile(migrationFS, "0001_init.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := loadMigrations(fstest.MapFS{"migrations/0001_init.sql": {Data: initSQL}})
+	old, err := loadMigrations(fstest.MapFS{"0001_init.sql": {Data: initSQL}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func migrateUpTo(t *testing.T, path string, version int, seed string) {
 	old := fstest.MapFS{}
 	for _, m := range all {
 		if m.version <= version {
-			old["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+			old[m.name] = &fstest.MapFile{Data: []byte(m.sql)}
 		}
 	}
 	ms, err := loadMigrations(old)
