@@ -3,15 +3,12 @@ package core_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/switchboard-iot/switchboard/bus/memory"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/store"
-	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
 
 // failingStates is a real SQLite store whose state writes fail while
@@ -34,25 +31,8 @@ func (f *failingStates) PutStates(ctx context.Context, rows []store.State, pushe
 
 func newFailingNode(t *testing.T) (*core.Node, *failingStates) {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := &failingStates{Store: st}
-	b := memory.New(memory.Options{})
-	n, err := core.New(core.Options{Store: fs, Bus: b, StateFlushInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = n.Close(context.Background())
-		_ = b.Close()
-		_ = st.Close()
-	})
-	return n, fs
+	fs := &failingStates{Store: openStore(t)}
+	return startNode(t, core.Options{Store: fs, StateFlushInterval: 20 * time.Millisecond}), fs
 }
 
 // While the store refuses state writes, a QoS 1 report's wait for the

@@ -16,24 +16,39 @@ import (
 // newNode is a core on a real SQLite store in a temp dir and the memory bus.
 func newNode(t *testing.T, ttl time.Duration) (*core.Node, store.Store) {
 	t.Helper()
+	st := openStore(t)
+	return startNode(t, core.Options{Store: st, TokenTTL: ttl}), st
+}
+
+// openStore is a SQLite store in a temp dir, closed when the test ends.
+func openStore(t *testing.T) store.Store {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := memory.New(memory.Options{})
-	n, err := core.New(core.Options{Store: st, Bus: b, TokenTTL: ttl})
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// startNode starts a core with o on a memory bus of its own (unless o has
+// one) and closes both when the test ends, before the store.
+func startNode(t *testing.T, o core.Options) *core.Node {
+	t.Helper()
+	if o.Bus == nil {
+		b := memory.New(memory.Options{})
+		t.Cleanup(func() { _ = b.Close() })
+		o.Bus = b
+	}
+	n, err := core.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = n.Close(context.Background())
-		_ = b.Close()
-		_ = st.Close()
-	})
-	return n, st
+	t.Cleanup(func() { _ = n.Close(context.Background()) })
+	return n
 }
 
 const lamp = `{"name":"lamp","protocolType":"standard","entities":[{"attrs":[

@@ -1,19 +1,17 @@
 package core_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-iot/switchboard/bus/memory"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/store"
 	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
@@ -25,26 +23,8 @@ type life struct {
 	st store.Store
 }
 
-// lockedBuffer collects the log lines of every life.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
-
 // startLife starts a node with the given id on the database at path.
-func startLife(t *testing.T, path, nodeID string, logs *lockedBuffer) *life {
+func startLife(t *testing.T, path, nodeID string, logs *testserver.LogBuffer) *life {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
@@ -86,7 +66,7 @@ func online(t *testing.T, st store.Store, did string) bool {
 func TestStartEndsThePreviousLifesSessions(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db")
-	logs := &lockedBuffer{}
+	logs := &testserver.LogBuffer{}
 	first := startLife(t, path, "node-a", logs)
 	_, d := world(t, first.n)
 	oldOwner, err := first.n.DeviceOnline(ctx, d)
@@ -105,8 +85,8 @@ func TestStartEndsThePreviousLifesSessions(t *testing.T) {
 	if online(t, again.st, d.DID) {
 		t.Fatal("the restarted node left its previous life's session online")
 	}
-	if logs.count("stale_sessions_ended=1") != 1 {
-		t.Fatalf("log does not report one stale session ended:\n%s", logs.b.String())
+	if logs.Count("stale_sessions_ended=1") != 1 {
+		t.Fatalf("log does not report one stale session ended:\n%s", logs.String())
 	}
 	// The device comes back; the old life's end (say, delayed) is stale.
 	status := watch[core.DeviceEvent](t, again.n, core.SubjectStatus(d.DID))

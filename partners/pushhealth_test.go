@@ -1,39 +1,19 @@
 package partners_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-iot/switchboard/bus/memory"
 	"github.com/switchboard-iot/switchboard/core"
+	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/store"
 	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
-
-// lockedBuffer collects the log lines of every life.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
 
 // life is one run of a node and its partner domain on a database file.
 type life struct {
@@ -42,7 +22,7 @@ type life struct {
 	st store.Store
 }
 
-func startLife(t *testing.T, path, nodeID string, logs *lockedBuffer, policy partners.PushPolicy) *life {
+func startLife(t *testing.T, path, nodeID string, logs *testserver.LogBuffer, policy partners.PushPolicy) *life {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
@@ -80,7 +60,7 @@ func (l *life) die() {
 func TestPushWarningSurvivesRestarts(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db")
-	logs := &lockedBuffer{}
+	logs := &testserver.LogBuffer{}
 	policy := partners.PushPolicy{MinSample: 5, Grace: 300 * time.Millisecond}
 	l := startLife(t, path, "node-a", logs, policy)
 	p, err := l.d.CreatePartner(ctx, partners.PartnerSettings{Name: "acme", PushURL: "http://127.0.0.1:1/push"})
@@ -115,7 +95,7 @@ func TestPushWarningSurvivesRestarts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c := logs.count(warning); c != 1 {
+	if c := logs.Count(warning); c != 1 {
 		t.Fatalf("%d warning lines over %d lives, want 1", c, lives)
 	}
 	// Re-enabling forgets the window for good, restart or not.
@@ -132,5 +112,5 @@ func TestPushWarningSurvivesRestarts(t *testing.T) {
 // newDomain is a partner domain on a fresh database.
 func newDomain(t *testing.T) *partners.Domain {
 	t.Helper()
-	return startLife(t, filepath.Join(t.TempDir(), "db"), "local", &lockedBuffer{}, partners.PushPolicy{}).d
+	return startLife(t, filepath.Join(t.TempDir(), "db"), "local", &testserver.LogBuffer{}, partners.PushPolicy{}).d
 }

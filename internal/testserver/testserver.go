@@ -205,6 +205,9 @@ func (l *LogBuffer) String() string {
 	return l.buf.String()
 }
 
+// Count is how many times s occurs in the log.
+func (l *LogBuffer) Count(s string) int { return strings.Count(l.String(), s) }
+
 // Contains reports whether the log has a line containing all parts.
 func (l *LogBuffer) Contains(parts ...string) bool {
 	for _, line := range strings.Split(l.String(), "\n") {
