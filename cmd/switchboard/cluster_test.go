@@ -1,10 +1,12 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/switchboard-iot/switchboard/adminclient"
 	"github.com/switchboard-iot/switchboard/bus/nats/natstest"
+	aqc "github.com/switchboard-iot/switchboard/client/aqara"
 	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
 )
 
@@ -139,6 +142,42 @@ func TestClusterSurvivesNodeKill(t *testing.T) {
 		t.Fatalf("binding: %+v", bound)
 	}
 
+	// A partner, created on node A, subscribed through node B: both nodes
+	// run delivery lanes for it, so every push is claimed by one of them.
+	var pushMu sync.Mutex
+	deliveries := map[string]int{} // msgId -> times delivered
+	rc := &aqc.Receiver{OnPush: func(p aqc.Push) {
+		if bytes.Contains(p.Data, []byte(`"resource_report"`)) {
+			pushMu.Lock()
+			deliveries[p.MsgID]++
+			pushMu.Unlock()
+		}
+	}}
+	recv := httptest.NewServer(rc)
+	t.Cleanup(recv.Close)
+	partner, err := admin.CreatePartner(ctx, adminclient.PartnerSettings{Name: "acme", PushURL: recv.URL, PushSign: true, UserAppID: app.AppID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.AppSecret = partner.PushAppSecret
+	api := &aqc.Client{URL: b.httpURL + "/v3.0/open/api", AppID: partner.AppID, KeyID: partner.KeyID, AppKey: partner.AppKey}
+	if err := api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "carol", "accountType": 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	codes, err := admin.AuthCodes(ctx, partner.AppID)
+	if err != nil || len(codes) != 1 {
+		t.Fatalf("auth codes %v, %v", codes, err)
+	}
+	var pair struct{ AccessToken string }
+	if err := api.Call(ctx, "config.auth.getToken", map[string]any{"account": "carol", "accountType": 0, "authCode": codes[0].Code}, &pair); err != nil {
+		t.Fatal(err)
+	}
+	api.AccessToken = pair.AccessToken
+	if err := api.Call(ctx, "config.resource.subscribe", map[string]any{"resources": []any{
+		map[string]any{"subjectId": dev.DID, "resourceIds": []string{"LED_R"}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+
 	// The device on node A, receiving commands.
 	downlinks := make(chan []byte, 16)
 	connect := func(addr string) paho.Client {
@@ -175,9 +214,36 @@ func TestClusterSurvivesNodeKill(t *testing.T) {
 		}
 	}
 	write()
-	if tk := devA.Publish("dev2app/"+dev.DID, 1, false, lampReport(77)); !tk.WaitTimeout(10*time.Second) || tk.Error() != nil {
-		t.Fatalf("report: %v", tk.Error())
+	// The subscription was made on node B; node A learns of it over the bus,
+	// a moment later. Until a report of node A is pushed, it has not yet.
+	waitFor(t, 15*time.Second, func() error {
+		devA.Publish("dev2app/"+dev.DID, 1, false, lampReport(byte(time.Now().UnixNano()%50))).WaitTimeout(5 * time.Second)
+		pushMu.Lock()
+		defer pushMu.Unlock()
+		if len(deliveries) == 0 {
+			return fmt.Errorf("node A does not push for the subscription made on node B yet")
+		}
+		return nil
+	})
+	pushMu.Lock()
+	clear(deliveries)
+	pushMu.Unlock()
+	// Reports acknowledged on node A (QoS 1): each changes LED_R, so each is
+	// a push; the last one is 77.
+	const reports = 20
+	for r := range reports {
+		if tk := devA.Publish("dev2app/"+dev.DID, 1, false, lampReport(byte(58+r))); !tk.WaitTimeout(10*time.Second) || tk.Error() != nil {
+			t.Fatalf("report: %v", tk.Error())
+		}
 	}
+	waitFor(t, 30*time.Second, func() error {
+		pushMu.Lock()
+		defer pushMu.Unlock()
+		if len(deliveries) < reports {
+			return fmt.Errorf("%d of %d report pushes delivered", len(deliveries), reports)
+		}
+		return nil
+	})
 	waitFor(t, 15*time.Second, func() error {
 		if appB.count(func(m map[string]any) bool {
 			d, _ := m["data"].(map[string]any)
@@ -227,5 +293,15 @@ func TestClusterSurvivesNodeKill(t *testing.T) {
 	var attrs struct{ LED_R float64 }
 	if err := json.Unmarshal(got.Attrs, &attrs); err != nil || attrs.LED_R != 77 || !got.IsOnline {
 		t.Fatalf("device after the kill: online %v, attrs %s (%v)", got.IsOnline, got.Attrs, err)
+	}
+	// Two nodes delivered the partner's pushes, neither twice: the receiver
+	// always answered success, so a second delivery could only come from a
+	// second node attempting a push at once.
+	pushMu.Lock()
+	defer pushMu.Unlock()
+	for id, n := range deliveries {
+		if n != 1 {
+			t.Errorf("push %s delivered %d times", id, n)
+		}
 	}
 }
