@@ -7,7 +7,12 @@ package migrations
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 //go:embed sqlite/*.sql postgres/*.sql
@@ -25,4 +30,41 @@ func sub(dir string) fs.FS {
 		panic(err) // a constant, embedded directory: cannot fail
 	}
 	return f
+}
+
+// Step is one schema step of a dialect.
+type Step struct {
+	Version int
+	Name    string // NNNN_what.sql
+	SQL     string
+}
+
+// Load reads a dialect's steps sorted by version, refusing an unparsable
+// or duplicate version at startup rather than half-way through an upgrade.
+func Load(fsys fs.FS) ([]Step, error) {
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []Step
+	for _, n := range names {
+		base := path.Base(n)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %q: name must be NNNN_description.sql", base)
+		}
+		body, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Step{Version: v, Name: base, SQL: string(body)})
+	}
+	slices.SortFunc(ms, func(a, b Step) int { return a.Version - b.Version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migrations %q and %q share version %d", ms[i-1].Name, ms[i].Name, ms[i].Version)
+		}
+	}
+	return ms, nil
 }

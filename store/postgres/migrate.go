@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"github.com/switchboard-iot/switchboard/store/migrations"
 	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,11 +15,8 @@ import (
 // step for step (store/migrations keeps the two lists equal).
 var migrationFS = migrations.Postgres
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+// migration is one schema step (store/migrations).
+type migration = migrations.Step
 
 // Versions lists the embedded migration versions, ascending.
 func Versions() ([]int, error) {
@@ -33,37 +26,16 @@ func Versions() ([]int, error) {
 	}
 	vs := make([]int, len(ms))
 	for i, m := range ms {
-		vs[i] = m.version
+		vs[i] = m.Version
 	}
 	return vs, nil
 }
 
-// loadMigrations reads the embedded files sorted by version, rejecting
-// unparsable or duplicate versions.
+// loadMigrations reads the steps of fsys (store/migrations.Load).
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "*.sql")
+	ms, err := migrations.Load(fsys)
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %q: name must be NNNN_description.sql", base)
-		}
-		body, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(body)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("postgres: migrations %q and %q share version %d", ms[i-1].name, ms[i].name, ms[i].version)
-		}
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return ms, nil
 }
@@ -109,22 +81,22 @@ func migrateLocked(ctx context.Context, tx pgx.Tx, ms []migration) error {
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("postgres: migrate: read version: %w", err)
 	}
-	if latest := ms[len(ms)-1].version; current > latest {
+	if latest := ms[len(ms)-1].Version; current > latest {
 		return fmt.Errorf("postgres: database schema version %d is newer than this binary's %d", current, latest)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.Version <= current {
 			continue
 		}
 		// Several statements in one Exec without arguments go as one simple
 		// query, inside this transaction.
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
 		if _, err := tx.Exec(ctx,
 			`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-			m.version, m.name, toMS(time.Now())); err != nil {
-			return fmt.Errorf("postgres: migration %s: record: %w", m.name, err)
+			m.Version, m.Name, toMS(time.Now())); err != nil {
+			return fmt.Errorf("postgres: migration %s: record: %w", m.Name, err)
 		}
 	}
 	return nil

@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"github.com/switchboard-iot/switchboard/store/migrations"
 	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -18,40 +14,14 @@ import (
 // file with the next number, in every dialect.
 var migrationFS = migrations.SQLite
 
-// migration is one embedded schema step.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+// migration is one schema step (store/migrations).
+type migration = migrations.Step
 
-// loadMigrations reads the embedded files sorted by version and rejects gaps
-// in naming discipline (unparsable or duplicate versions) at startup rather
-// than half-way through an upgrade.
+// loadMigrations reads the steps of fsys (store/migrations.Load).
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "*.sql")
+	ms, err := migrations.Load(fsys)
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("sqlite: migration %q: name must be NNNN_description.sql", base)
-		}
-		body, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(body)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("sqlite: migrations %q and %q share version %d", ms[i-1].name, ms[i].name, ms[i].version)
-		}
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return ms, nil
 }
@@ -106,16 +76,16 @@ func migrateLocked(ctx context.Context, conn *sql.Conn, ms []migration) error {
 		return fmt.Errorf("sqlite: database schema version %d is newer than this binary's %d", current, latest)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.Version <= current {
 			continue
 		}
-		if _, err := conn.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+		if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 		if _, err := conn.ExecContext(ctx,
 			`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-			m.version, m.name, toMS(time.Now())); err != nil {
-			return fmt.Errorf("sqlite: migration %s: record: %w", m.name, err)
+			m.Version, m.Name, toMS(time.Now())); err != nil {
+			return fmt.Errorf("sqlite: migration %s: record: %w", m.Name, err)
 		}
 	}
 	rows, err := conn.QueryContext(ctx, `PRAGMA foreign_key_check`)
@@ -139,5 +109,5 @@ func latestVersion(ms []migration) int {
 	if len(ms) == 0 {
 		return 0
 	}
-	return ms[len(ms)-1].version
+	return ms[len(ms)-1].Version
 }

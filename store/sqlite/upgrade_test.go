@@ -125,8 +125,8 @@ func migrateUpTo(t *testing.T, path string, version int, seed string) {
 	}
 	old := fstest.MapFS{}
 	for _, m := range all {
-		if m.version <= version {
-			old[m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		if m.Version <= version {
+			old[m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 		}
 	}
 	ms, err := loadMigrations(old)
