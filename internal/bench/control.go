@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -70,23 +69,8 @@ func runControl(ctx context.Context, c *Config, t *target, pool *addrPool, f *fl
 		}()
 	}
 	wg.Wait()
-	series := stop()
-	loadTime := time.Since(start)
-	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
-		return err
-	}
-	r.DurationSec = loadTime.Seconds()
-	r.Sent, r.Received, r.Errors = sent.Load(), received.Load(), errs.Load()
-	r.Expected = r.Sent
-	r.SentPerSec = float64(r.Sent) / loadTime.Seconds()
-	r.RecvPerSec = float64(r.Received) / loadTime.Seconds()
-	r.Latency = lat.summary()
-	r.Series = lat.series(series)
-	r.LatencyWhat = "c2s_write with req_sn to s2c_ack (through the device's 0x0094)"
-	if r.Received == 0 {
-		return errors.New("no write was acknowledged")
-	}
-	return nil
+	return finishRoundTrips(ctx, t, r, start, stop(), &lat, &sent, &received, &errs,
+		"c2s_write with req_sn to s2c_ack (through the device's 0x0094)", "no write was acknowledged")
 }
 
 // controlTimeout bounds one round trip; a lost one ends that app's loop.

@@ -59,8 +59,16 @@ func runQoS1(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 		}()
 	}
 	wg.Wait()
-	series := stop()
+	return finishRoundTrips(ctx, t, r, start, stop(), &lat, &sent, &received, &errs,
+		"QoS 1 PUBLISH to PUBACK (after the store commit)", "no QoS 1 report was acknowledged")
+}
+
+// finishRoundTrips fills r for a scenario of acknowledged round trips
+// (control, qos1): every send expects its acknowledgement.
+func finishRoundTrips(ctx context.Context, t *target, r *Result, start time.Time, points []Point, lat *latencies,
+	sent, received, errs *atomic.Int64, what, noneAcked string) error {
 	loadTime := time.Since(start)
+	var err error
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
 		return err
 	}
@@ -70,10 +78,10 @@ func runQoS1(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	r.SentPerSec = float64(r.Sent) / loadTime.Seconds()
 	r.RecvPerSec = float64(r.Received) / loadTime.Seconds()
 	r.Latency = lat.summary()
-	r.Series = lat.series(series)
-	r.LatencyWhat = "QoS 1 PUBLISH to PUBACK (after the store commit)"
+	r.Series = lat.series(points)
+	r.LatencyWhat = what
 	if r.Received == 0 {
-		return errors.New("no QoS 1 report was acknowledged")
+		return errors.New(noneAcked)
 	}
 	return nil
 }
