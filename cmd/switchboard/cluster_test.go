@@ -160,19 +160,7 @@ func TestClusterSurvivesNodeKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc.AppSecret = partner.PushAppSecret
-	api := &aqc.Client{URL: b.httpURL + "/v3.0/open/api", AppID: partner.AppID, KeyID: partner.KeyID, AppKey: partner.AppKey}
-	if err := api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "carol", "accountType": 0}, nil); err != nil {
-		t.Fatal(err)
-	}
-	codes, err := admin.AuthCodes(ctx, partner.AppID)
-	if err != nil || len(codes) != 1 {
-		t.Fatalf("auth codes %v, %v", codes, err)
-	}
-	var pair struct{ AccessToken string }
-	if err := api.Call(ctx, "config.auth.getToken", map[string]any{"account": "carol", "accountType": 0, "authCode": codes[0].Code}, &pair); err != nil {
-		t.Fatal(err)
-	}
-	api.AccessToken = pair.AccessToken
+	api := partnerAPI(t, b.httpURL, admin, partner, "carol")
 	if err := api.Call(ctx, "config.resource.subscribe", map[string]any{"resources": []any{
 		map[string]any{"subjectId": dev.DID, "resourceIds": []string{"LED_R"}}}}, nil); err != nil {
 		t.Fatal(err)

@@ -174,19 +174,7 @@ func TestPresenceAfterKill9(t *testing.T) {
 	if len(bound.Success) != devices {
 		t.Fatalf("bindings: %+v", bound)
 	}
-	api := &aqc.Client{URL: n.httpURL + "/v3.0/open/api", AppID: partner.AppID, KeyID: partner.KeyID, AppKey: partner.AppKey}
-	if err := api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": "alice", "accountType": 0}, nil); err != nil {
-		t.Fatal(err)
-	}
-	codes, err := admin.AuthCodes(ctx, partner.AppID)
-	if err != nil || len(codes) != 1 {
-		t.Fatalf("auth codes %v, %v", codes, err)
-	}
-	var pair struct{ AccessToken string }
-	if err := api.Call(ctx, "config.auth.getToken", map[string]any{"account": "alice", "accountType": 0, "authCode": codes[0].Code}, &pair); err != nil {
-		t.Fatal(err)
-	}
-	api.AccessToken = pair.AccessToken
+	api := partnerAPI(t, n.httpURL, admin, partner, "alice")
 	var subs []any
 	for _, d := range devs {
 		subs = append(subs, map[string]any{"subjectId": d.DID, "resourceIds": []string{"LED_R"}})
@@ -416,4 +404,26 @@ func TestPresenceAfterKill9(t *testing.T) {
 func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
 	t.Helper()
 	testserver.Eventually(t, timeout, cond)
+}
+
+// partnerAPI is a partner's client of the intent API at base, logged in
+// for account as a partner does it (getAuthCode, the code as the operator
+// reads it, getToken).
+func partnerAPI(t *testing.T, base string, admin *adminclient.Client, partner adminclient.Partner, account string) *aqc.Client {
+	t.Helper()
+	ctx := context.Background()
+	api := &aqc.Client{URL: base + "/v3.0/open/api", AppID: partner.AppID, KeyID: partner.KeyID, AppKey: partner.AppKey}
+	if err := api.Call(ctx, "config.auth.getAuthCode", map[string]any{"account": account, "accountType": 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	codes, err := admin.AuthCodes(ctx, partner.AppID)
+	if err != nil || len(codes) != 1 {
+		t.Fatalf("auth codes %v, %v", codes, err)
+	}
+	var pair struct{ AccessToken string }
+	if err := api.Call(ctx, "config.auth.getToken", map[string]any{"account": account, "accountType": 0, "authCode": codes[0].Code}, &pair); err != nil {
+		t.Fatal(err)
+	}
+	api.AccessToken = pair.AccessToken
+	return api
 }
