@@ -18,9 +18,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/switchboard-iot/switchboard/adminclient"
-	"github.com/switchboard-iot/switchboard/bus/nats/natstest"
 	aqc "github.com/switchboard-iot/switchboard/client/aqara"
-	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
 )
 
 var mqttStartedRe = regexp.MustCompile(`msg="switchboard started" http=\S+ mqtt=(\S+)`)
@@ -42,6 +40,12 @@ type appSession struct {
 }
 
 func openApp(t *testing.T, httpURL, appID, uid, token string) *appSession {
+	t.Helper()
+	return openAppWith(t, httpURL, appID, uid, token, true)
+}
+
+// openAppWith logs in with auto_subscribe as given.
+func openAppWith(t *testing.T, httpURL, appID, uid, token string, autoSubscribe bool) *appSession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -66,7 +70,7 @@ func openApp(t *testing.T, httpURL, appID, uid, token string) *appSession {
 		}
 	}()
 	s.send(t, map[string]any{"cmd": "login_req", "data": map[string]any{
-		"appid": appID, "uid": uid, "token": token, "p0_type": "attrs_v4", "heartbeat_interval": 180, "auto_subscribe": true}})
+		"appid": appID, "uid": uid, "token": token, "p0_type": "attrs_v4", "heartbeat_interval": 180, "auto_subscribe": autoSubscribe}})
 	return s
 }
 
@@ -106,13 +110,9 @@ func onlineStatus(did string, online bool) func(map[string]any) bool {
 // the app sees the device go offline within the node lease, and online
 // again when the device reconnects to node B; nothing acknowledged is lost.
 func TestClusterSurvivesNodeKill(t *testing.T) {
-	pgURL := pgtest.SchemaURL(t)
-	nats := natstest.Start(t)
-	const token = "cluster-test-admin-token-0123456789"
-	flags := []string{"--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", "--store", pgURL,
-		"--bus", nats.URL(), "--admin-token", token, "--node-lease", "2s"}
-	a := startServe(t, nil, flags...)
-	b := startServe(t, nil, flags...)
+	nodes := startCluster(t, 2, "--node-lease", "2s")
+	a, b := nodes[0], nodes[1]
+	const token = clusterToken
 	ctx := context.Background()
 
 	admin := adminclient.New(a.httpURL, token)
