@@ -30,7 +30,7 @@ func openSession(ctx context.Context, t *target, pool *addrPool, appID string, i
 	ctx, cancel := context.WithTimeout(ctx, wsLoginTimeout)
 	defer cancel()
 	hc := &http.Client{Transport: &http.Transport{DialContext: pool.dialContext(pool.index(appSlotBase, i))}}
-	url := "ws" + strings.TrimPrefix(t.httpURL, "http") + "/ws/app/v1"
+	url := "ws" + strings.TrimPrefix(t.appHTTPURL, "http") + "/ws/app/v1"
 	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
 		return nil, fmt.Errorf("dial app %d: %w", i, err)

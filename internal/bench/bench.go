@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,13 @@ type Config struct {
 	HTTPURL    string
 	MQTTAddr   string
 	AdminToken string
+	// AppHTTPURL is where app sessions connect when it is not HTTPURL
+	// (SpawnNone): another node of the same cluster.
+	AppHTTPURL string
+	// Nodes is how many child nodes SpawnChild starts (default 1); more
+	// than one needs a shared store and bus in ServeArgs. Devices connect
+	// to the first, apps to the last.
+	Nodes int
 
 	// ReceiverLatency is how long the push scenario's partner takes to
 	// answer each push.
@@ -137,6 +145,10 @@ func (c *Config) check() error {
 		return fmt.Errorf("--compare %q: only mosquitto", c.Compare)
 	case c.Compare != "" && c.Scenario != "fanin":
 		return errors.New("--compare runs the fanin scenario only")
+	case c.Nodes > 1 && c.Spawn != SpawnChild:
+		return errors.New("--nodes starts child nodes: not with --spawn none or inproc (give --app-http to use a running cluster)")
+	case c.Nodes > 1 && !(hasFlag(c.ServeArgs, "--store") && hasFlag(c.ServeArgs, "--bus")):
+		return errors.New("--nodes > 1 needs a shared store and bus: --serve-args '--store postgres://… --bus nats://…'")
 	}
 	if c.Concurrency < 1 {
 		c.Concurrency = 256
@@ -145,6 +157,16 @@ func (c *Config) check() error {
 		c.PerAddr = 100
 	}
 	return nil
+}
+
+// hasFlag reports whether args set the flag name ("--x v" or "--x=v").
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
@@ -189,6 +211,9 @@ func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
 	}
 	if c.Spawn == SpawnInProc {
 		r.Notes = append(r.Notes, "server ran in the bench's process: RSS and goroutines include the bench's clients")
+	}
+	if t.appHTTPURL != t.httpURL {
+		r.Notes = append(r.Notes, "devices on one node, apps on another: server RSS and goroutines are the devices' node's")
 	}
 	return r, nil
 }

@@ -2,11 +2,15 @@ package bench
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchboard-iot/switchboard/bus/memory"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
+	"github.com/switchboard-iot/switchboard/server"
+	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
 
 // TestScenarios runs every scenario for a moment against a node on random
@@ -93,9 +97,46 @@ func TestConfigErrors(t *testing.T) {
 		"fanout too big":   {Scenario: "fanout", Devices: 1001, Apps: 1, Duration: time.Second, Rate: 1},
 		"compare storm":    {Scenario: "storm", Devices: 1, Apps: 1, Duration: time.Second, Compare: "mosquitto"},
 		"none without url": {Scenario: "idle", Devices: 1, Apps: 1, Duration: time.Second, Spawn: SpawnNone},
+		"nodes, no store":  {Scenario: "idle", Devices: 1, Apps: 1, Duration: time.Second, Spawn: SpawnChild, Nodes: 2},
+		"nodes, inproc": {Scenario: "idle", Devices: 1, Apps: 1, Duration: time.Second, Spawn: SpawnInProc, Nodes: 2,
+			ServeArgs: []string{"--store", "postgres://x", "--bus=nats://y"}},
 	} {
 		if _, err := Run(context.Background(), c); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// TestFaninAcrossNodes: with --app-http the apps connect to another node
+// sharing the store and bus, and every report still reaches its app.
+func TestFaninAcrossNodes(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shared.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := memory.New(memory.Options{})
+	t.Cleanup(func() { _ = b.Close(); _ = st.Close() })
+	const token = "bench-test-admin-token-0123456789abcdef"
+	shared := func(c *server.Config) { c.Store, c.Bus, c.AdminToken = st, b, token }
+	devNode, appNode := testserver.Start(t, shared), testserver.Start(t, shared)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := Run(ctx, Config{
+		Scenario: "fanin", Devices: 6, Apps: 6, Duration: 1200 * time.Millisecond, Rate: 200,
+		Spawn: SpawnNone, HTTPURL: devNode.HTTPURL, MQTTAddr: devNode.MQTTAddr, AppHTTPURL: appNode.HTTPURL,
+		AdminToken: token, PerAddr: 3,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Sent == 0 || r.Received != r.Expected || r.Errors != 0 {
+		t.Fatalf("sent %d received %d of %d errors %d", r.Sent, r.Received, r.Expected, r.Errors)
+	}
+	// The s2c_noti left the app node, none the device node.
+	if got := appNode.Metric(t, `switchboard_messages_total{adapter="ws",direction="out"}`); got < float64(r.Received) {
+		t.Errorf("the app node sent %v messages, fewer than the %d reports received", got, r.Received)
+	}
+	if got := devNode.Metric(t, `switchboard_messages_total{adapter="ws",direction="out"}`); got != 0 {
+		t.Errorf("the device node sent %v WebSocket messages", got)
 	}
 }

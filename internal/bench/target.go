@@ -19,10 +19,14 @@ import (
 	"github.com/switchboard-iot/switchboard/server"
 )
 
-// target is the server under load, reached only over its sockets.
+// target is the server under load, reached only over its sockets. With
+// several nodes, devices (and the admin API and setup) use the first node
+// and app sessions the last, so every report crosses from one node to
+// another.
 type target struct {
 	httpURL    string
 	mqttAddr   string
+	appHTTPURL string // where app sessions connect: httpURL on one node
 	adminToken string
 	stop       func() error
 }
@@ -40,11 +44,15 @@ func startTarget(ctx context.Context, c *Config) (*target, error) {
 		if c.HTTPURL == "" || c.MQTTAddr == "" || c.AdminToken == "" {
 			return nil, errors.New("--spawn none needs --http, --mqtt and --admin-token")
 		}
-		return &target{httpURL: c.HTTPURL, mqttAddr: c.MQTTAddr, adminToken: c.AdminToken, stop: func() error { return nil }}, nil
+		app := c.AppHTTPURL
+		if app == "" {
+			app = c.HTTPURL
+		}
+		return &target{httpURL: c.HTTPURL, mqttAddr: c.MQTTAddr, appHTTPURL: app, adminToken: c.AdminToken, stop: func() error { return nil }}, nil
 	case SpawnInProc:
 		return startInProc(ctx, c)
 	case SpawnChild:
-		return startChild(ctx, c)
+		return startChildren(ctx, c)
 	}
 	return nil, fmt.Errorf("--spawn %q: want child, inproc or none", c.Spawn)
 }
@@ -65,6 +73,7 @@ func startInProc(ctx context.Context, c *Config) (*target, error) {
 	}
 	return &target{
 		httpURL: "http://" + srv.HTTPAddr().String(), mqttAddr: srv.MQTTAddr().String(), adminToken: token,
+		appHTTPURL: "http://" + srv.HTTPAddr().String(),
 		stop: func() error {
 			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
@@ -75,10 +84,35 @@ func startInProc(ctx context.Context, c *Config) (*target, error) {
 	}, nil
 }
 
+// startChildren starts c.Nodes child nodes sharing one admin token (and,
+// through c.ServeArgs, one store and bus).
+func startChildren(ctx context.Context, c *Config) (*target, error) {
+	token := randomToken()
+	var nodes []*target
+	stopAll := func() error {
+		var errs []error
+		for _, n := range nodes {
+			errs = append(errs, n.stop())
+		}
+		return errors.Join(errs...)
+	}
+	for range max(c.Nodes, 1) {
+		n, err := startChild(ctx, c, token)
+		if err != nil {
+			_ = stopAll()
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	first, last := nodes[0], nodes[len(nodes)-1]
+	return &target{httpURL: first.httpURL, mqttAddr: first.mqttAddr, appHTTPURL: last.httpURL,
+		adminToken: token, stop: stopAll}, nil
+}
+
 // startChild runs `<exe> serve` on free loopback ports and a temp data dir.
 // Ports are picked by binding :0 and closing; a clash is possible but only
 // fails the start, which says so.
-func startChild(ctx context.Context, c *Config) (*target, error) {
+func startChild(ctx context.Context, c *Config, token string) (*target, error) {
 	exe := c.Executable
 	if exe == "" {
 		var err error
@@ -96,10 +130,12 @@ func startChild(ctx context.Context, c *Config) (*target, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	token := randomToken()
 	args := append([]string{"serve", "--data-dir", dir,
 		"--http-addr", "127.0.0.1:" + strconv.Itoa(httpPort), "--mqtt-addr", "127.0.0.1:" + strconv.Itoa(mqttPort),
-		"--admin-token", token, "--log-level", "warn"}, c.ServeArgs...)
+		"--admin-token", token, "--log-level", "warn",
+		// No TLS listeners on fixed ports: a second node (or a running
+		// server) would clash. --serve-args may turn them on again.
+		"--https-addr", "off", "--mqtts-addr", "off"}, c.ServeArgs...)
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout = io.Discard
 	cmd.Stderr = c.Progress // warnings of the server show up with the progress lines

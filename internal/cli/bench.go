@@ -29,6 +29,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.HTTPURL, "http", "", "HTTP base URL of a running server, e.g. http://127.0.0.1:8080")
 	fs.StringVar(&c.MQTTAddr, "mqtt", "", "MQTT host:port of a running server")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "admin token of a running server")
+	fs.StringVar(&c.AppHTTPURL, "app-http", "", "with --http: another node of the same cluster, where the app sessions connect")
+	fs.IntVar(&c.Nodes, "nodes", 1, "child nodes to start (devices on the first, apps on the last); more than one needs --serve-args '--store postgres://… --bus nats://…'")
 	fs.StringVar(&c.Compare, "compare", "", "mosquitto: run the same fanin MQTT load through Mosquitto too and print the ratio")
 	fs.DurationVar(&c.ReceiverLatency, "receiver-latency", 0, "push: how long the partner's receiver takes to answer each push")
 	serveArgs := fs.String("serve-args", "", "extra flags for the spawned `serve`, space-separated")
