@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-iot/switchboard/internal/logevery"
@@ -32,6 +33,19 @@ type leaseKeeper struct {
 	ttl      time.Duration
 	lost     func()
 	failures logevery.Limiter
+	// reapFailures spaces out the warning of a store that cannot list
+	// lapsed lives (it fails on every tick while the store is down).
+	reapFailures logevery.Limiter
+	// renewedUntil is the expiry (unix ns) of the last lease the store
+	// took: until then this node's sessions are its own.
+	renewedUntil atomic.Int64
+}
+
+// LeaseCurrent reports whether this node holds a lease the store took
+// and that has not run out: false once the store has been unreachable
+// (or the node stalled) for a lease, which is what readiness reports.
+func (n *Node) LeaseCurrent() bool {
+	return time.Now().UnixNano() < n.lease.renewedUntil.Load()
 }
 
 // leaseLoop renews this node's lease and reaps lapsed ones until Close.
@@ -55,9 +69,11 @@ func (n *Node) leaseLoop() {
 func (n *Node) renewLease(ctx context.Context) {
 	c := &n.sessions
 	epoch := c.epoch.Load()
-	err := n.store.RenewNode(ctx, c.nodeID, epoch, time.Now().Add(n.lease.ttl))
+	until := time.Now().Add(n.lease.ttl)
+	err := n.store.RenewNode(ctx, c.nodeID, epoch, until)
 	switch {
 	case err == nil:
+		n.lease.renewedUntil.Store(until.UnixNano())
 		return
 	case errors.Is(err, store.ErrNotFound):
 		n.log.Error("node lease lost: another node ended this node's device sessions; starting a new life and closing them",
@@ -82,7 +98,9 @@ func (n *Node) renewLease(ctx context.Context) {
 func (n *Node) reapLapsed(ctx context.Context) {
 	lives, err := n.store.LapsedNodes(ctx, time.Now())
 	if err != nil {
-		n.log.Warn("list lapsed nodes", "err", err)
+		if ok, suppressed := n.lease.reapFailures.Allow(time.Now()); ok {
+			n.log.Warn("list lapsed nodes", "err", err, "suppressed", suppressed)
+		}
 		return
 	}
 	for _, l := range lives {

@@ -119,8 +119,9 @@ func New(o Options) (*Node, error) {
 		done:       make(chan struct{}),
 		sessions:   sessionClock{nodeID: o.NodeID, seed: maphash.MakeSeed()},
 		publishLog: logevery.Limiter{Every: 10 * time.Second},
-		lease:      leaseKeeper{ttl: o.NodeLease, lost: o.LeaseLost, failures: logevery.Limiter{Every: 10 * time.Second}},
-		leaseDone:  make(chan struct{}),
+		lease: leaseKeeper{ttl: o.NodeLease, lost: o.LeaseLost, failures: logevery.Limiter{Every: 10 * time.Second},
+			reapFailures: logevery.Limiter{Every: 10 * time.Second}},
+		leaseDone: make(chan struct{}),
 	}
 	n.states = newStateCache(n)
 	return n, nil

@@ -61,6 +61,7 @@ func (n *Node) startSessions(ctx context.Context) error {
 	if err := n.store.RenewNode(ctx, c.nodeID, epoch, began.Add(n.lease.ttl)); err != nil {
 		return fmt.Errorf("take the node's lease: %w", err)
 	}
+	n.lease.renewedUntil.Store(began.Add(n.lease.ttl).UnixNano())
 	c.epoch.Store(epoch)
 	stale, err := n.store.StaleSessions(ctx, c.nodeID, epoch)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/codec/datapoint"
+	"github.com/switchboard-iot/switchboard/internal/logevery"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -39,6 +40,8 @@ type stateCache struct {
 	stalled []chan struct{} // waiters of flushes that failed, retried
 	kick    chan struct{}   // asks the flush loop to flush now
 	writeMu sync.Mutex      // one flush at a time, so flushes commit in order
+
+	failures logevery.Limiter // spaces out the warning of failed flushes
 }
 
 // kickPushes is how many pending report pushes make the flush loop write
@@ -53,7 +56,8 @@ type deviceState struct {
 }
 
 func newStateCache(n *Node) *stateCache {
-	return &stateCache{n: n, m: make(map[string]*deviceState), next: make(chan struct{}), kick: make(chan struct{}, 1)}
+	return &stateCache{n: n, m: make(map[string]*deviceState), next: make(chan struct{}), kick: make(chan struct{}, 1),
+		failures: logevery.Limiter{Every: 10 * time.Second}}
 }
 
 // merge lays a decoded report over the device's latest state. With
@@ -247,7 +251,11 @@ func (n *Node) flushLoop() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := n.states.flush(ctx); err != nil {
-			n.log.Warn("flush device states", "err", err)
+			// A store that is down fails every tick (10 a second): one
+			// line per interval, with the count of the others.
+			if ok, suppressed := n.states.failures.Allow(time.Now()); ok {
+				n.log.Warn("flush device states", "err", err, "suppressed", suppressed)
+			}
 		}
 		cancel()
 	}

@@ -219,6 +219,13 @@ func (s *Server) routes() (*http.ServeMux, error) {
 			fmt.Fprintln(w, "not ready")
 			return
 		}
+		// A node whose lease ran out has not reached its store for a
+		// lease: it can take no login, binding or device connect.
+		if !s.node.LeaseCurrent() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready: store unreachable")
+			return
+		}
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{Registry: s.metrics.Registry}))
