@@ -58,6 +58,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	capVar(fs, &cfg.HTTPLimits.MaxConnsPerAddr, "http-max-conns-per-addr", 500, "HTTP connections open at once from one IP address (behind a proxy: raise it)")
 	busURL := fs.String("bus", "memory", "how this node reaches the others: memory (a single node) or nats://host:4222 (several, comma-separated, for a NATS cluster)")
 	storeURL := fs.String("store", "", "where data is kept: empty for SQLite in --data-dir (a single node), or postgres://user:password@host:5432/db (several nodes)")
+	debugAddr := fs.String("debug-addr", "off", "listen address of Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; unauthenticated, so keep it private")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	drain := fs.Duration("shutdown-timeout", 15*time.Second, "how long to drain on SIGINT/SIGTERM (SIGHUP rereads the TLS certificate)")
@@ -131,6 +132,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer reloadOnHangup(srv, log)()
+	if *debugAddr != server.Off {
+		stopDebug, err := startDebug(*debugAddr, log)
+		if err != nil {
+			fmt.Fprintln(stderr, "switchboard:", err)
+			_ = srv.Shutdown(context.Background())
+			return 1
+		}
+		defer stopDebug()
+	}
 	printCertificate(stdout, srv)
 	var demoRun *demo.Demo
 	if *demoMode {
