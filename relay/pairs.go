@@ -60,12 +60,12 @@ func (ic *Relay) Pairs(ctx context.Context) ([]PairState, error) {
 	for _, w := range watches {
 		pk := phoneKey{w.UID, w.Package, w.Fingerprint}
 		matched[pk] = true
-		live := ic.watches[watchKey{w.UID, w.DID, w.Package}]
+		live, _ := ic.watchLiveLocked(w.UID, w.DID, w.Package, w.Fingerprint)
 		c := byPair[pairKey{w.UID, w.Package, w.Fingerprint, w.DID}]
 		out = append(out, PairState{
 			UID: w.UID, Package: w.Package, Fingerprint: w.Fingerprint, WatchDID: w.DID,
-			WatchConnected: live != nil && live.fp == w.Fingerprint,
-			PhoneConnected: ic.phones[pk] != nil,
+			WatchConnected: live,
+			PhoneConnected: ic.phoneLiveLocked(w.UID, w.Package, w.Fingerprint),
 			WatchToPhone:   c.WatchToPhone, PhoneToWatch: c.PhoneToWatch, LastMessageAt: c.LastMessageAt,
 		})
 	}
@@ -74,14 +74,14 @@ func (ic *Relay) Pairs(ctx context.Context) ([]PairState, error) {
 		if matched[pk] {
 			continue
 		}
-		out = append(out, PairState{UID: p.UID, Package: p.Package, Fingerprint: p.Fingerprint, PhoneConnected: ic.phones[pk] != nil})
+		out = append(out, PairState{UID: p.UID, Package: p.Package, Fingerprint: p.Fingerprint, PhoneConnected: ic.phoneLiveLocked(p.UID, p.Package, p.Fingerprint)})
 	}
 	return out, nil
 }
 
 // flushLoop writes counters every FlushInterval until Close.
 func (ic *Relay) flushLoop() {
-	defer close(ic.done)
+	defer ic.loops.Done()
 	t := time.NewTicker(ic.opts.FlushInterval)
 	defer t.Stop()
 	for {
