@@ -289,7 +289,6 @@ func (ic *Relay) Close(ctx context.Context) error {
 	var err error
 	ic.stopOnce.Do(func() {
 		ic.unsubscribe()
-		ic.sayGoodbye(ctx)
 		close(ic.stop)
 		done := make(chan struct{})
 		go func() {
@@ -300,6 +299,7 @@ func (ic *Relay) Close(ctx context.Context) error {
 		case <-done:
 		case <-ctx.Done():
 		}
+		ic.sayGoodbye(ctx) // after the last heartbeat, which would undo it
 		err = ic.flush(ctx)
 	})
 	return err
