@@ -9,7 +9,10 @@ import (
 	"time"
 
 	ic "github.com/switchboard-iot/switchboard/adapter/interconnect"
+	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/bus/memory"
+	busnats "github.com/switchboard-iot/switchboard/bus/nats"
+	"github.com/switchboard-iot/switchboard/bus/nats/natstest"
 	"github.com/switchboard-iot/switchboard/client/interconnect"
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
@@ -21,15 +24,22 @@ import (
 // PostgreSQL and NATS; the app and the product are the same on both.
 func twoNodes(t *testing.T) (a, b *fixture) {
 	t.Helper()
+	bs := memory.New(memory.Options{})
+	t.Cleanup(func() { _ = bs.Close() }) // after both nodes stopped
+	return nodesOn(t, bs, bs)
+}
+
+// nodesOn starts two nodes sharing one store, node a on bus busA and node b
+// on busB (the same bus, or two connections to one NATS).
+func nodesOn(t *testing.T, busA, busB bus.Bus) (a, b *fixture) {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shared.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs := memory.New(memory.Options{})
-	t.Cleanup(func() { _ = bs.Close(); _ = st.Close() }) // after both nodes stopped
-	shared := func(c *server.Config) { c.Store, c.Bus = st, bs }
-	a = newFixture(t, shared)
-	srvB := testserver.Start(t, shared)
+	t.Cleanup(func() { _ = st.Close() })
+	a = newFixture(t, func(c *server.Config) { c.Store, c.Bus = st, busA })
+	srvB := testserver.Start(t, func(c *server.Config) { c.Store, c.Bus = st, busB })
 	b = &fixture{srv: srvB, appID: a.appID, productKey: a.productKey,
 		url: "ws" + strings.TrimPrefix(srvB.HTTPURL, "http") + "/ws/interconnect/v1"}
 	return a, b
@@ -296,5 +306,39 @@ func TestNodeShutdownAcrossNodes(t *testing.T) {
 	expect(t, watch.Events(), "close", 1001)
 	if st, err := watch.ReadyState(ctx(t)); err != nil || st != 2 {
 		t.Fatalf("ReadyState = %d, %v; want 2", st, err)
+	}
+}
+
+// TestPairAcrossNodesOverNATS: the same pairing with each node on its own
+// connection to a NATS server, as in production: events and messages both
+// ways, and the watch's leave.
+func TestPairAcrossNodesOverNATS(t *testing.T) {
+	srv := natstest.Start(t)
+	conn := func(name string) bus.Bus {
+		b, err := busnats.Connect(busnats.Options{URL: srv.URL(), Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = b.Close() })
+		return b
+	}
+	a, b := nodesOn(t, conn("node a"), conn("node b"))
+	w := splitWorld(t, a, b)
+	phone, watch := w.pairUp(t)
+	if err := watch.Send(ctx(t), `{"to":"phone"}`); err != nil {
+		t.Fatal(err)
+	}
+	if e := skipTo(t, phone.Events(), "message"); e.Node != w.did || e.Data != `{"to":"phone"}` {
+		t.Fatalf("phone got %+v", e)
+	}
+	if err := phone.SendMessage(ctx(t), w.did, []byte("to watch")); err != nil {
+		t.Fatal(err)
+	}
+	if e := skipTo(t, watch.Events(), "message"); e.Data != "to watch" {
+		t.Fatalf("watch got %+v", e)
+	}
+	watch.Close()
+	if e := skipTo(t, phone.Events(), "node"); e.Node != w.did || e.Connected {
+		t.Fatalf("phone event %+v, want node %s disconnected", e, w.did)
 	}
 }
