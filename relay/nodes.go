@@ -254,6 +254,9 @@ func (ic *Relay) applyLocked(p *peer, uid string, now []session, gone []departur
 			again = ic.phoneLiveLocked(uid, s.Pkg, s.FP)
 		}
 		p.users[uid] = append(p.users[uid], s)
+		if ic.replacedLocked(uid, s) {
+			continue // its node closes it once it hears of ours: nothing changed here
+		}
 		if s.Watch {
 			ic.watchJoinedLocked(uid, s.DID, s.Pkg, s.FP, again)
 		} else {
@@ -263,6 +266,17 @@ func (ic *Relay) applyLocked(p *peer, uid string, now []session, gone []departur
 	if len(p.users[uid]) == 0 {
 		delete(p.users, uid)
 	}
+}
+
+// replacedLocked: this node holds a newer session of s's app, which
+// replaces s.
+func (ic *Relay) replacedLocked(uid string, s session) bool {
+	for h := range ic.byUser[uid] {
+		if h.clashes(s) && !h.olderThan(s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (ic *Relay) sessionLeftLocked(uid string, s session, code int, text string) {

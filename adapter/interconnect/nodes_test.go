@@ -244,6 +244,52 @@ func TestReplacedAcrossNodes(t *testing.T) {
 		noEvent(t, phone.Events()) // the old session's late leave said nothing more
 	})
 
+	t.Run("watch at once on both", func(t *testing.T) {
+		w := splitWorld(t, a, b)
+		phone := w.readyPhone(t)
+		watches := make([]*interconnect.Watch, 2)
+		done := make(chan struct{})
+		for i, f := range []*fixture{a, b} {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				cfg := w.watchCfg(w.cert)
+				cfg.URL = f.url
+				conn, err := interconnect.DialWatch(ctx(t), cfg)
+				if err != nil {
+					t.Errorf("DialWatch: %v", err)
+					return
+				}
+				t.Cleanup(func() { conn.CloseNow() })
+				watches[i] = conn
+			}()
+		}
+		<-done
+		<-done
+		if t.Failed() {
+			t.FailNow()
+		}
+		// Exactly one survives: the other is closed 4409 and the survivor
+		// stays paired.
+		var survivor *interconnect.Watch
+		select {
+		case <-closedWith(t, watches[0], ic.CloseReplaced):
+			survivor = watches[1]
+		case <-closedWith(t, watches[1], ic.CloseReplaced):
+			survivor = watches[0]
+		case <-time.After(waitFor):
+			t.Fatal("neither session was replaced")
+		}
+		if err := survivor.Send(ctx(t), `"survivor"`); err != nil {
+			t.Fatalf("survivor Send: %v", err)
+		}
+		if e := skipTo(t, phone.Events(), "message"); e.Data != `"survivor"` {
+			t.Fatalf("phone got %+v", e)
+		}
+		if st, err := survivor.ReadyState(ctx(t)); err != nil || st != 1 {
+			t.Fatalf("survivor ReadyState = %d, %v; want 1", st, err)
+		}
+	})
+
 	t.Run("phone", func(t *testing.T) {
 		w := splitWorld(t, a, b)
 		first, watch := w.pairUp(t) // phone on b
@@ -341,4 +387,21 @@ func TestPairAcrossNodesOverNATS(t *testing.T) {
 	if e := skipTo(t, phone.Events(), "node"); e.Node != w.did || e.Connected {
 		t.Fatalf("phone event %+v, want node %s disconnected", e, w.did)
 	}
+}
+
+// closedWith is closed once w's connection ends with code; it never is if
+// it ends otherwise or not at all. It consumes w's events.
+func closedWith(t *testing.T, w *interconnect.Watch, code int) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		for e := range w.Events() {
+			if e.Type == "closed" {
+				if e.Code == code {
+					close(ch)
+				}
+				return
+			}
+		}
+	}()
+	return ch
 }
