@@ -3,7 +3,9 @@
 // user's account) and carries their messages (docs/protocol-interconnect.md).
 // It knows no wire format; adapter/interconnect speaks the WebSocket
 // protocol and is each client's Endpoint. From the core it takes only
-// identity (Identity) and the events that end access (access.go).
+// identity (Identity) and the events that end access (access.go). The two
+// apps of a pair may be connected to different nodes: the relays tell each
+// other of their sessions over the bus (nodes.go, live.go).
 package relay
 
 import (
@@ -20,7 +22,8 @@ import (
 )
 
 // This file holds the types; the registry, routing, phone-side checks,
-// diagnosis, access, certificates and the admin view have a file each.
+// diagnosis, access, certificates, the admin view, the live set and the
+// other nodes have a file each.
 
 // MaxMessage is the largest message payload, in UTF-8 bytes, either side
 // may send. Xiaomi publishes none; public peers keep single messages at or
@@ -124,7 +127,9 @@ type Options struct {
 	Identity Identity
 	Store    Store
 	// Bus carries the core's binding, access and device-control events,
-	// which end sessions (access.go).
+	// which end sessions (access.go), and what the relays of several nodes
+	// tell each other: their sessions, messages for a peer on another
+	// node, heartbeats (nodes.go).
 	Bus bus.Bus
 	// SendTimeout is how long a send waits for room in a full pair queue
 	// before failing with ErrTimeout (default 5 s).
