@@ -388,21 +388,23 @@ func (ic *Relay) onAlive(_ string, data []byte) {
 	ic.touchLocked(a.From)
 }
 
-// aliveLoop sends this relay's heartbeat and gives up peers not heard for
-// three of them: their sessions leave the live set as lost connections.
+// aliveLoop sends this relay's heartbeat, the first at once so the others
+// know it (the admin view's census asks every relay known), and gives up
+// peers not heard for three of them: their sessions leave the live set as
+// lost connections.
 func (ic *Relay) aliveLoop() {
 	defer ic.loops.Done()
 	t := time.NewTicker(ic.opts.Heartbeat)
 	defer t.Stop()
 	beat, _ := json.Marshal(alive{From: ic.instance})
 	for {
+		ctx, cancel := context.WithTimeout(context.Background(), ic.opts.Heartbeat)
+		if err := ic.bus.Publish(ctx, aliveSubject, beat); err != nil {
+			ic.log.Warn("interconnect: heartbeat", "err", err)
+		}
+		cancel()
 		select {
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), ic.opts.Heartbeat)
-			if err := ic.bus.Publish(ctx, aliveSubject, beat); err != nil {
-				ic.log.Warn("interconnect: heartbeat", "err", err)
-			}
-			cancel()
 			ic.expirePeers(time.Now())
 		case <-ic.stop:
 			return

@@ -30,8 +30,9 @@ func (e *countingEndpoint) Offer(Message) (Offer, <-chan struct{}) {
 }
 func (e *countingEndpoint) Close(int, string) { e.mu.Lock(); e.closing++; e.mu.Unlock() }
 
-// FuzzAnnouncement: what other nodes publish on a user's relay subject and
-// on the heartbeat subject is decoded by onRelay and onAlive; whatever the
+// FuzzAnnouncement: what other nodes publish on a user's relay subject, on
+// the heartbeat subject and as census requests and replies is decoded by
+// onRelay, onAlive, onCensusRequest and onCensusReply; whatever the
 // bytes, they must not panic, and the relay must keep answering (its lock
 // released, its own sessions intact unless a well-formed newer session
 // replaced one). Seeds: testdata/fuzz/FuzzAnnouncement.
@@ -67,6 +68,8 @@ func FuzzAnnouncement(f *testing.F) {
 		ic.phones[phoneKey{"u1", "com.example.pair", "AA"}] = p
 		ic.mu.Unlock()
 
+		ic.onCensusRequest(censusSubject, data) // first: no counts to write yet
+		ic.onCensusReply(censusReplySubject(ic.instance), data)
 		ic.onRelay(SubjectUserRelay("u1"), data)
 		ic.onAlive(aliveSubject, data)
 

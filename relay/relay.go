@@ -150,7 +150,8 @@ type Relay struct {
 	opts  Options
 	log   *slog.Logger
 
-	instance string // this relay among the nodes' relays (nodes.go)
+	instance string      // this relay among the nodes' relays (nodes.go)
+	census   censusState // the admin view's questions to other nodes (census.go)
 
 	mu       sync.Mutex
 	watches  map[watchKey]*Handle
@@ -229,6 +230,10 @@ func (ic *Relay) Start() error {
 		return err
 	}
 	ic.subs = append(ic.subs, beats)
+	if err := ic.subscribeCensus(); err != nil {
+		ic.unsubscribe()
+		return err
+	}
 	ic.loops.Add(2)
 	go ic.flushLoop()
 	go ic.aliveLoop()

@@ -2,13 +2,16 @@ package interconnect_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	ic "github.com/switchboard-iot/switchboard/adapter/interconnect"
+	"github.com/switchboard-iot/switchboard/adminapi"
 	"github.com/switchboard-iot/switchboard/bus"
 	"github.com/switchboard-iot/switchboard/bus/memory"
 	busnats "github.com/switchboard-iot/switchboard/bus/nats"
@@ -404,4 +407,60 @@ func closedWith(t *testing.T, w *interconnect.Watch, code int) <-chan struct{} {
 		}
 	}()
 	return ch
+}
+
+// adminPairs is GET /admin/v1/interconnect/pairs on node f.
+func adminPairs(t *testing.T, f *fixture) []adminapi.InterconnectPair {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, f.srv.HTTPURL+"/admin/v1/interconnect/pairs", nil)
+	req.Header.Set("Authorization", "Bearer "+f.srv.AdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body adminapi.InterconnectPairList
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&body) != nil {
+		t.Fatalf("pairs: status %d", resp.StatusCode)
+	}
+	return body.Pairs
+}
+
+// TestAdminPairsAcrossNodes: the admin pairs view of any node shows a
+// pair's live state and current totals, also when both apps are on
+// another node (which the answering node asks: its census) or split.
+func TestAdminPairsAcrossNodes(t *testing.T) {
+	a, b := twoNodes(t)
+	onA := a.world(t) // both apps on node a
+	phone, watch := onA.pairUp(t)
+	if err := watch.Send(ctx(t), `"w"`); err != nil {
+		t.Fatal(err)
+	}
+	skipTo(t, phone.Events(), "message")
+	split := splitWorld(t, a, b)
+	split.pairUp(t)
+	for _, f := range []*fixture{a, b} {
+		testserver.Eventually(t, waitFor, func() error {
+			got := map[string]adminapi.InterconnectPair{}
+			for _, p := range adminPairs(t, f) {
+				got[p.UserID] = p
+			}
+			if p := got[onA.uid]; p.State != "paired" || p.WatchDID != onA.did || p.MessagesWatchToPhone != 1 {
+				return fmt.Errorf("node %s shows the pair on node a as %+v, want paired with 1 message", f.srv.HTTPURL, p)
+			}
+			if p := got[split.uid]; p.State != "paired" || p.WatchDID != split.did {
+				return fmt.Errorf("node %s shows the split pair as %+v, want paired", f.srv.HTTPURL, p)
+			}
+			return nil
+		})
+	}
+	watch.Close()
+	testserver.Eventually(t, waitFor, func() error {
+		for _, p := range adminPairs(t, b) {
+			if p.UserID == onA.uid && p.State != "phone_only" {
+				return fmt.Errorf("node b shows %+v after the watch left node a, want phone_only", p)
+			}
+		}
+		return nil
+	})
 }
