@@ -24,8 +24,8 @@ func (ic *Relay) Diagnose(ctx context.Context, h *Handle, timeout time.Duration)
 	defer timer.Stop()
 	for {
 		ic.mu.Lock()
-		paired := ic.phones[phoneKey{h.uid, h.pkg, h.fp}] != nil
-		mismatch := ic.mismatchedPhoneLocked(h)
+		paired := ic.phoneLiveLocked(h.uid, h.pkg, h.fp)
+		mismatch := ic.mismatchedPhoneLocked(h.uid, h.pkg, h.fp)
 		changed := ic.changed
 		gone := h.gone
 		ic.mu.Unlock()

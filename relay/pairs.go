@@ -31,9 +31,11 @@ func (p PairState) State() string {
 
 // Pairs lists every pair the relay knows: each registered watch app (user,
 // package, certificate, watch), and each registered phone app that no
-// watch app with its certificate ever matched, with live state and message
-// totals (counters are flushed first, so they are current).
+// watch app with its certificate ever matched, with live state on every
+// node and message totals (counters are flushed first, on every node that
+// answers the census, so they are current).
 func (ic *Relay) Pairs(ctx context.Context) ([]PairState, error) {
+	elsewhere := ic.takeCensus(ctx)
 	if err := ic.flush(ctx); err != nil {
 		return nil, err
 	}
@@ -53,19 +55,31 @@ func (ic *Relay) Pairs(ctx context.Context) ([]PairState, error) {
 	for _, c := range counts {
 		byPair[pairKey{c.UID, c.Package, c.Fingerprint, c.DID}] = c
 	}
+	// What other nodes hold: watch apps by (user, watch, package,
+	// certificate), phone apps by (user, package, certificate).
+	remoteWatch := make(map[pairKey]bool)
+	remotePhone := make(map[phoneKey]bool)
+	for _, s := range elsewhere {
+		if s.Watch {
+			remoteWatch[pairKey{s.UID, s.Pkg, s.FP, s.DID}] = true
+		} else {
+			remotePhone[phoneKey{s.UID, s.Pkg, s.FP}] = true
+		}
+	}
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
+	phoneLive := func(k phoneKey) bool { return remotePhone[k] || ic.phoneLiveLocked(k.uid, k.pkg, k.fp) }
 	matched := make(map[phoneKey]bool)
 	out := make([]PairState, 0, len(watches)+len(phones))
 	for _, w := range watches {
 		pk := phoneKey{w.UID, w.Package, w.Fingerprint}
 		matched[pk] = true
-		live := ic.watches[watchKey{w.UID, w.DID, w.Package}]
+		live, _ := ic.watchLiveLocked(w.UID, w.DID, w.Package, w.Fingerprint)
 		c := byPair[pairKey{w.UID, w.Package, w.Fingerprint, w.DID}]
 		out = append(out, PairState{
 			UID: w.UID, Package: w.Package, Fingerprint: w.Fingerprint, WatchDID: w.DID,
-			WatchConnected: live != nil && live.fp == w.Fingerprint,
-			PhoneConnected: ic.phones[pk] != nil,
+			WatchConnected: live || remoteWatch[pairKey{w.UID, w.Package, w.Fingerprint, w.DID}],
+			PhoneConnected: phoneLive(pk),
 			WatchToPhone:   c.WatchToPhone, PhoneToWatch: c.PhoneToWatch, LastMessageAt: c.LastMessageAt,
 		})
 	}
@@ -74,14 +88,14 @@ func (ic *Relay) Pairs(ctx context.Context) ([]PairState, error) {
 		if matched[pk] {
 			continue
 		}
-		out = append(out, PairState{UID: p.UID, Package: p.Package, Fingerprint: p.Fingerprint, PhoneConnected: ic.phones[pk] != nil})
+		out = append(out, PairState{UID: p.UID, Package: p.Package, Fingerprint: p.Fingerprint, PhoneConnected: phoneLive(pk)})
 	}
 	return out, nil
 }
 
 // flushLoop writes counters every FlushInterval until Close.
 func (ic *Relay) flushLoop() {
-	defer close(ic.done)
+	defer ic.loops.Done()
 	t := time.NewTicker(ic.opts.FlushInterval)
 	defer t.Stop()
 	for {

@@ -20,14 +20,8 @@ type NodeInfo struct {
 // relay (any package): the relay's view of "connected wearables".
 func (ic *Relay) Nodes(ctx context.Context, h *Handle) ([]NodeInfo, error) {
 	ic.mu.Lock()
-	var dids []string
-	for k := range ic.watches {
-		if k.uid == h.uid && !slices.Contains(dids, k.did) {
-			dids = append(dids, k.did)
-		}
-	}
+	dids := ic.watchDIDsLocked(h.uid)
 	ic.mu.Unlock()
-	slices.Sort(dids)
 	out := make([]NodeInfo, 0, len(dids))
 	for _, did := range dids {
 		b, err := ic.id.Binding(ctx, h.uid, did)
@@ -49,26 +43,28 @@ func (ic *Relay) Nodes(ctx context.Context, h *Handle) ([]NodeInfo, error) {
 // signed differently (ErrSignature), DEVICE_MANAGER must be granted when
 // needPerm (ErrPermission), and the watch app must have registered once
 // (ErrNotInstalled). It returns the watch's endpoint handle when that app
-// is connected with the same certificate, else nil.
-func (ic *Relay) checkNode(ctx context.Context, h *Handle, did string, needPerm bool) (*Handle, error) {
+// is connected here with the same certificate, remote when it is
+// connected to another node, else neither.
+func (ic *Relay) checkNode(ctx context.Context, h *Handle, did string, needPerm bool) (w *Handle, remote bool, err error) {
 	installed, err := ic.installed(ctx, h, did)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if needPerm {
 		if err := ic.needGrant(ctx, h, did, PermDeviceManager); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if !installed {
-		return nil, ErrNotInstalled
+		return nil, false, ErrNotInstalled
 	}
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
 	if w := ic.watches[watchKey{h.uid, did, h.pkg}]; w != nil && w.fp == h.fp {
-		return w, nil
+		return w, false, nil
 	}
-	return nil, nil
+	_, remote = ic.watchLiveLocked(h.uid, did, h.pkg, h.fp)
+	return nil, remote, nil
 }
 
 // installed checks binding and signature and says whether the watch app
@@ -80,15 +76,12 @@ func (ic *Relay) installed(ctx context.Context, h *Handle, did string) (bool, er
 		}
 		return false, err
 	}
-	// The watch's current certificate: its live session's, else the one it
-	// registered with last.
+	// The watch's current certificate: its live session's (on any node),
+	// else the one it registered with last.
 	ic.mu.Lock()
-	w := ic.watches[watchKey{h.uid, did, h.pkg}]
+	fp := ic.watchFingerprintLocked(h.uid, did, h.pkg)
 	ic.mu.Unlock()
-	fp := ""
-	if w != nil {
-		fp = w.fp
-	} else {
+	if fp == "" {
 		apps, err := ic.store.ListInterconnectWatchApps(ctx, h.uid, h.pkg)
 		if err != nil {
 			return false, err

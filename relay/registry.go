@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/switchboard-iot/switchboard/core"
@@ -21,6 +22,7 @@ type Handle struct {
 	did   string // watch only
 	ep    Endpoint
 	since time.Time // registration: a device Control issued later spares it
+	id    string    // the session among all nodes' sessions (nodes.go)
 
 	grant  core.TokenGrant // phone: the token it authenticated with
 	expiry *time.Timer     // phone: ends it when grant expires
@@ -75,8 +77,10 @@ func (ic *Relay) AuthenticatePhone(ctx context.Context, appID, token string) (st
 
 // RegisterWatch records the watch app durably ("installed") and connects
 // it. A previous session of the same app on the same watch is closed: a
-// quick app has one connection. The watch learns at once whether its pair
-// is open (EventOpen) or why it cannot be (EventError).
+// quick app has one connection (on another node, by that node when it
+// hears of this one). The watch learns at once whether its pair is open
+// (EventOpen) or why it cannot be (EventError); what other nodes hold
+// arrives in their answers to this node's state, with the same events.
 //
 // welcome runs once the registration is durable and before any event
 // reaches ep, so the adapter can answer the hello first.
@@ -93,22 +97,23 @@ func (ic *Relay) RegisterWatch(ctx context.Context, uid, did, pkg string, cert C
 		return nil, err
 	}
 	ic.mu.Lock()
-	defer ic.mu.Unlock()
+	defer ic.unlockPublish()
 	welcome()
 	if old := ic.watches[watchKey{uid, did, pkg}]; old != nil {
 		ic.unregisterLocked(old, 1001, "replaced by a newer connection of the watch app")
 		old.ep.Close(4409, "replaced by a newer connection of the same watch app")
 	}
+	again, _ := ic.watchLiveLocked(uid, did, pkg, h.fp)
+	ic.addLocked(h)
 	ic.watches[watchKey{uid, did, pkg}] = h
-	ic.broadcastLocked()
-	if p := ic.phones[phoneKey{uid, pkg, h.fp}]; p != nil {
+	ic.watchJoinedLocked(uid, did, pkg, h.fp, again)
+	if ic.phoneLiveLocked(uid, pkg, h.fp) {
 		ep.Event(Event{Kind: EventOpen})
-		p.ep.Event(Event{Kind: EventNode, Node: did, Connected: true})
-		return h, nil
-	}
-	if code, text := watchProblem(h, phones, ic.mismatchedPhoneLocked(h)); code != DiagOK {
+	} else if code, text := watchProblem(h, phones, ic.mismatchedPhoneLocked(uid, pkg, h.fp)); code != DiagOK {
 		ep.Event(Event{Kind: EventError, Code: code, Text: text})
 	}
+	ic.stateLocked(uid, true)
+	ic.broadcastLocked()
 	return h, nil
 }
 
@@ -128,27 +133,33 @@ func (ic *Relay) RegisterPhone(ctx context.Context, uid, pkg string, cert Cert, 
 		return nil, err
 	}
 	ic.mu.Lock()
-	defer ic.mu.Unlock()
+	defer ic.unlockPublish()
 	welcome()
 	if old := ic.phones[phoneKey{uid, pkg, h.fp}]; old != nil {
 		ic.unregisterLocked(old, 1001, "the phone app reconnected")
 		old.ep.Close(4409, "replaced by a newer connection of the same phone app")
 	}
+	again := ic.phoneLiveLocked(uid, pkg, h.fp)
+	ic.addLocked(h)
 	ic.phones[phoneKey{uid, pkg, h.fp}] = h
-	ic.broadcastLocked()
 	ic.armExpiryLocked(h)
-	for k, w := range ic.watches {
-		if k.uid != uid || k.pkg != pkg {
-			continue
-		}
-		if w.fp == h.fp {
-			w.ep.Event(Event{Kind: EventOpen})
-			ep.Event(Event{Kind: EventNode, Node: w.did, Connected: true})
-		} else if ic.phones[phoneKey{uid, pkg, w.fp}] == nil {
-			w.ep.Event(Event{Kind: EventError, Code: DiagOthers, Text: "signature mismatch: the phone app " + pkg + " is signed with " + h.fp})
-		}
+	ic.phoneJoinedLocked(uid, pkg, h.fp, again)
+	for _, did := range ic.pairedWatchesLocked(uid, pkg, h.fp) {
+		ep.Event(Event{Kind: EventNode, Node: did, Connected: true})
 	}
+	ic.stateLocked(uid, true)
+	ic.broadcastLocked()
 	return h, nil
+}
+
+// addLocked gives h its session id and files it under its user.
+func (ic *Relay) addLocked(h *Handle) {
+	ic.seq++
+	h.id = ic.instance + "-" + strconv.FormatUint(ic.seq, 10)
+	if ic.byUser[h.uid] == nil {
+		ic.byUser[h.uid] = make(map[*Handle]struct{})
+	}
+	ic.byUser[h.uid][h] = struct{}{}
 }
 
 // save records the app as installed; LastSeen moves on every connection.
@@ -182,23 +193,12 @@ func watchProblem(h *Handle, registered []App, mismatchedFP string) (int, string
 	return DiagOthers, "signature mismatch: the phone app " + h.pkg + " was only ever signed with other certificates"
 }
 
-// mismatchedPhoneLocked returns the fingerprint of a connected phone app of
-// h's user and package signed with another certificate, or "".
-func (ic *Relay) mismatchedPhoneLocked(h *Handle) string {
-	for k := range ic.phones {
-		if k.uid == h.uid && k.pkg == h.pkg && k.fp != h.fp {
-			return k.fp
-		}
-	}
-	return ""
-}
-
 // Unregister disconnects h (its connection ended). For a phone, code and
 // reason become the paired watches' onclose; for a watch, its phones learn
 // the node left.
 func (ic *Relay) Unregister(h *Handle, code int, reason string) {
 	ic.mu.Lock()
-	defer ic.mu.Unlock()
+	defer ic.unlockPublish()
 	ic.unregisterLocked(h, code, reason)
 }
 
@@ -211,24 +211,24 @@ func (ic *Relay) unregisterLocked(h *Handle, code int, reason string) {
 	if h.expiry != nil {
 		h.expiry.Stop()
 	}
+	delete(ic.byUser[h.uid], h)
 	if h.watch {
 		k := watchKey{h.uid, h.did, h.pkg}
 		if ic.watches[k] == h {
 			delete(ic.watches, k)
 		}
-		if p := ic.phones[phoneKey{h.uid, h.pkg, h.fp}]; p != nil {
-			p.ep.Event(Event{Kind: EventNode, Node: h.did, Connected: false})
-		}
+		ic.watchLeftLocked(h.uid, h.did, h.pkg, h.fp)
 	} else {
 		k := phoneKey{h.uid, h.pkg, h.fp}
 		if ic.phones[k] == h {
 			delete(ic.phones, k)
 		}
-		for wk, w := range ic.watches {
-			if wk.uid == h.uid && wk.pkg == h.pkg && w.fp == h.fp {
-				w.ep.Event(Event{Kind: EventClose, Code: code, Text: reason})
-			}
-		}
+		ic.phoneLeftLocked(h.uid, h.pkg, h.fp, code, reason)
+	}
+	ic.stateLocked(h.uid, false, departure{ID: h.id, Code: code, Text: reason})
+	if len(ic.byUser[h.uid]) == 0 {
+		delete(ic.byUser, h.uid)
+		ic.forgetUserLocked(h.uid)
 	}
 	ic.broadcastLocked()
 }
@@ -237,5 +237,5 @@ func (ic *Relay) unregisterLocked(h *Handle, code int, reason string) {
 func (ic *Relay) Paired(h *Handle) bool {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
-	return !h.gone && ic.phones[phoneKey{h.uid, h.pkg, h.fp}] != nil
+	return !h.gone && ic.phoneLiveLocked(h.uid, h.pkg, h.fp)
 }

@@ -3,7 +3,9 @@
 // user's account) and carries their messages (docs/protocol-interconnect.md).
 // It knows no wire format; adapter/interconnect speaks the WebSocket
 // protocol and is each client's Endpoint. From the core it takes only
-// identity (Identity) and the events that end access (access.go).
+// identity (Identity) and the events that end access (access.go). The two
+// apps of a pair may be connected to different nodes: the relays tell each
+// other of their sessions over the bus (nodes.go, live.go).
 package relay
 
 import (
@@ -20,7 +22,8 @@ import (
 )
 
 // This file holds the types; the registry, routing, phone-side checks,
-// diagnosis, access, certificates and the admin view have a file each.
+// diagnosis, access, certificates, the admin view, the live set and the
+// other nodes have a file each.
 
 // MaxMessage is the largest message payload, in UTF-8 bytes, either side
 // may send. Xiaomi publishes none; public peers keep single messages at or
@@ -124,14 +127,19 @@ type Options struct {
 	Identity Identity
 	Store    Store
 	// Bus carries the core's binding, access and device-control events,
-	// which end sessions (access.go).
+	// which end sessions (access.go), and what the relays of several nodes
+	// tell each other: their sessions, messages for a peer on another
+	// node, heartbeats (nodes.go).
 	Bus bus.Bus
 	// SendTimeout is how long a send waits for room in a full pair queue
 	// before failing with ErrTimeout (default 5 s).
 	SendTimeout time.Duration
 	// FlushInterval is how often message counters are written (default 1 s).
 	FlushInterval time.Duration
-	Logger        *slog.Logger
+	// Heartbeat is how often the relay tells the other nodes it is alive
+	// (default 5 s); a node not heard for three is given up (nodes.go).
+	Heartbeat time.Duration
+	Logger    *slog.Logger
 }
 
 // Relay is the relay's state: who is connected, pair counters.
@@ -142,15 +150,24 @@ type Relay struct {
 	opts  Options
 	log   *slog.Logger
 
+	instance string      // this relay among the nodes' relays (nodes.go)
+	census   censusState // the admin view's questions to other nodes (census.go)
+
 	mu       sync.Mutex
 	watches  map[watchKey]*Handle
 	phones   map[phoneKey]*Handle
-	changed  chan struct{} // closed and replaced on every registry change
+	byUser   map[string]map[*Handle]struct{} // this node's sessions by user
+	peers    map[string]*peer                // other nodes' relays, by instance
+	expired  map[string]time.Time            // relays given up, and when
+	ver      uint64                          // of the last state announced
+	seq      uint64                          // of the last session registered
+	outbox   []outgoing                      // announcements to publish once unlocked
+	changed  chan struct{}                   // closed and replaced on every registry change
 	counts   map[pairKey]*pairDelta
 	subs     []bus.Subscription
 	interest bus.SubjectSet // this node's sessions' subjects (listen)
 	stop     chan struct{}
-	done     chan struct{}
+	loops    sync.WaitGroup
 	stopOnce sync.Once
 }
 
@@ -175,23 +192,31 @@ func New(o Options) (*Relay, error) {
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = time.Second
 	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 5 * time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 	return &Relay{
 		id: o.Identity, store: o.Store, bus: o.Bus, opts: o, log: o.Logger,
-		watches: make(map[watchKey]*Handle),
-		phones:  make(map[phoneKey]*Handle),
-		changed: make(chan struct{}),
-		counts:  make(map[pairKey]*pairDelta),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		instance: newInstance(),
+		watches:  make(map[watchKey]*Handle),
+		phones:   make(map[phoneKey]*Handle),
+		byUser:   make(map[string]map[*Handle]struct{}),
+		peers:    make(map[string]*peer),
+		expired:  make(map[string]time.Time),
+		changed:  make(chan struct{}),
+		counts:   make(map[pairKey]*pairDelta),
+		stop:     make(chan struct{}),
 	}, nil
 }
 
 // Start follows what ends sessions (access.go: bindings, tokens, device
-// controls) and runs the counter flusher. It follows them in a subject set
-// holding the subjects of this node's sessions only (listen).
+// controls) and what other nodes' relays announce of the same users
+// (nodes.go), and runs the counter flusher and the heartbeat. It follows
+// them in a subject set holding the subjects of this node's sessions only
+// (listen), and the other relays' heartbeats on one subject.
 func (ic *Relay) Start() error {
 	set, err := ic.bus.SubscribeSet(ic.onSubject)
 	if err != nil {
@@ -199,7 +224,19 @@ func (ic *Relay) Start() error {
 	}
 	ic.subs = append(ic.subs, set)
 	ic.interest = set
+	beats, err := ic.bus.Subscribe(aliveSubject, ic.onAlive)
+	if err != nil {
+		ic.unsubscribe()
+		return err
+	}
+	ic.subs = append(ic.subs, beats)
+	if err := ic.subscribeCensus(); err != nil {
+		ic.unsubscribe()
+		return err
+	}
+	ic.loops.Add(2)
 	go ic.flushLoop()
+	go ic.aliveLoop()
 	return nil
 }
 
@@ -212,13 +249,16 @@ func (ic *Relay) onSubject(subject string, data []byte) {
 		ic.onAccess(subject, data)
 	case "ctl":
 		ic.onControl(subject, data)
+	case "relay":
+		ic.onRelay(subject, data)
 	}
 }
 
-// subjectsOf names the events that can end h: its user's bindings and
-// access, and for a watch its device's controls.
+// subjectsOf names the events that can end h (its user's bindings and
+// access, and for a watch its device's controls) and its user's relay
+// subject, where other nodes announce their sessions of the user.
 func subjectsOf(h *Handle) []string {
-	out := []string{core.SubjectUserBinding(h.uid), core.SubjectUserAccess(h.uid)}
+	out := []string{core.SubjectUserBinding(h.uid), core.SubjectUserAccess(h.uid), SubjectUserRelay(h.uid)}
 	if h.watch {
 		out = append(out, core.SubjectControl(h.did))
 	}
@@ -253,16 +293,23 @@ func (ic *Relay) unsubscribe() {
 	ic.subs = nil
 }
 
-// Close stops following bindings and writes the last counters.
+// Close stops following the bus, tells the other nodes this relay is
+// gone, and writes the last counters.
 func (ic *Relay) Close(ctx context.Context) error {
 	var err error
 	ic.stopOnce.Do(func() {
 		ic.unsubscribe()
 		close(ic.stop)
+		done := make(chan struct{})
+		go func() {
+			ic.loops.Wait()
+			close(done)
+		}()
 		select {
-		case <-ic.done:
+		case <-done:
 		case <-ctx.Done():
 		}
+		ic.sayGoodbye(ctx) // after the last heartbeat, which would undo it
 		err = ic.flush(ctx)
 	})
 	return err

@@ -8,7 +8,8 @@ import (
 // SendFromWatch relays data from a watch to its phone app. nil means the
 // relay took it (the document's send success), not that the app read it.
 // A phone app without a listener on this watch drops it, as the real phone
-// service does (notes §2.6).
+// service does (notes §2.6). A phone app on another node gets it through
+// the bus (nodes.go), and that node decides whether it listens.
 func (ic *Relay) SendFromWatch(ctx context.Context, h *Handle, data string) error {
 	if len(data) > MaxMessage {
 		return ErrTooLarge
@@ -16,10 +17,14 @@ func (ic *Relay) SendFromWatch(ctx context.Context, h *Handle, data string) erro
 	ic.mu.Lock()
 	p := ic.phones[phoneKey{h.uid, h.pkg, h.fp}]
 	listening := p != nil && p.listening[h.did]
+	remote := p == nil && ic.remotePhoneLocked(h.uid, h.pkg, h.fp)
 	gone := h.gone
 	ic.mu.Unlock()
-	if p == nil || gone {
+	switch {
+	case gone || p == nil && !remote:
 		return ErrDisconnected
+	case remote:
+		return ic.forward(ctx, announcement{UID: h.uid, Pkg: h.pkg, FP: h.fp, DID: h.did, Data: data})
 	}
 	if !listening {
 		return nil
@@ -38,9 +43,12 @@ func (ic *Relay) SendFromPhone(ctx context.Context, h *Handle, did, data string)
 	if len(data) > MaxMessage {
 		return ErrTooLarge
 	}
-	w, err := ic.checkNode(ctx, h, did, true)
+	w, remote, err := ic.checkNode(ctx, h, did, true)
 	if err != nil {
 		return err
+	}
+	if remote {
+		return ic.forward(ctx, announcement{UID: h.uid, Pkg: h.pkg, FP: h.fp, DID: did, Data: data, ToWatch: true})
 	}
 	if w == nil {
 		return ErrDisconnected

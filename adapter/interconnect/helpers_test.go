@@ -123,6 +123,9 @@ type pairWorld struct {
 	uid, token    string
 	did, passcode string
 	cert          cert
+	// phoneAt is the node the phone app connects to when not f's
+	// (nodes_test.go).
+	phoneAt *fixture
 }
 
 func newPairWorld(t testing.TB) *pairWorld {
@@ -141,7 +144,11 @@ func (w *pairWorld) watchCfg(c cert) interconnect.Config {
 }
 
 func (w *pairWorld) phoneCfg(c cert) interconnect.Config {
-	return interconnect.Config{URL: w.f.url, Package: pkg, Certificate: c.der, AppID: w.f.appID, Token: w.token}
+	url := w.f.url
+	if w.phoneAt != nil {
+		url = w.phoneAt.url
+	}
+	return interconnect.Config{URL: url, Package: pkg, Certificate: c.der, AppID: w.f.appID, Token: w.token}
 }
 
 func (w *pairWorld) watch(t testing.TB) *interconnect.Watch { return w.watchWith(t, w.cert) }
