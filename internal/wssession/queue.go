@@ -14,7 +14,8 @@ type Queue struct {
 	control int // control frames queued
 	perPair map[string]int
 	space   chan struct{} // closed when a message leaves the queue
-	wake    chan struct{} // cap 1: tells the writer there is work
+	wake    chan struct{} // cap 1: tells WriteLoop there is work
+	notify  func()        // tells the on-demand writer instead (Session.Start)
 	closed  bool
 	ctrlMax int
 	pairMax int
@@ -73,6 +74,10 @@ func (q *Queue) Offer(pair string, b []byte) (OfferResult, <-chan struct{}) {
 }
 
 func (q *Queue) poke() {
+	if q.notify != nil {
+		q.notify()
+		return
+	}
 	select {
 	case q.wake <- struct{}{}:
 	default:
@@ -124,5 +129,16 @@ func (q *Queue) Close() {
 	if !q.closed {
 		q.closed = true
 		close(q.space)
+	}
+}
+
+// setNotify makes later pokes call f instead of waking WriteLoop; it calls
+// f at once when frames are already queued.
+func (q *Queue) setNotify(f func()) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.notify = f
+	if len(q.items) > 0 {
+		f()
 	}
 }
