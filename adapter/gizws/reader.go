@@ -8,6 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboard-iot/switchboard/internal/freshstack"
 	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
@@ -15,10 +16,10 @@ import (
 // before login_res are processed in order after it (clients pipeline
 // login_req and subscribe_req). It returns when the connection ends.
 //
-// An idle session is this goroutine parked in a read, so its frame is kept
-// small: the work is in readEnded and received, whose frames exist only
-// while they run, and the stack stays within 2 KiB, which the runtime can
-// shrink to a 4 KiB allocation (docs/benchmarks.md).
+// An idle session is this goroutine parked in a read, so it stays shallow:
+// a message is handled on a short goroutine of its own (internal/freshstack)
+// while the reader waits, and the reader's frames fit 2 KiB, a 4 KiB stack
+// (docs/benchmarks.md).
 func (s *session) readLoop() {
 	for {
 		// Not the session's context: a cancelled read would drop the connection before
@@ -29,7 +30,7 @@ func (s *session) readLoop() {
 			s.readEnded(err)
 			return
 		}
-		s.received(data)
+		freshstack.Run(func() { s.received(data) })
 	}
 }
 

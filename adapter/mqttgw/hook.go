@@ -84,9 +84,7 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if max := h.g.limits.MaxKeepalive; cl.State.Keepalive == 0 || cl.State.Keepalive > max {
 		cl.State.Keepalive = max
 	}
-	var s *session
-	var refusal *reason
-	onFreshStack(func() { s, refusal = h.admit(cl, pk) })
+	s, refusal := h.admit(cl, pk)
 	if refusal != nil {
 		return refuseConnect(cl, refusal)
 	}
@@ -122,9 +120,7 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
 	h.g.mu.Lock()
 	s.watching = true
 	h.g.mu.Unlock()
-	var owner store.SessionOwner
-	var err error
-	onFreshStack(func() { owner, err = h.g.node.DeviceOnline(hookContext(), s.device) })
+	owner, err := h.g.node.DeviceOnline(hookContext(), s.device)
 	if err != nil {
 		h.g.log.Warn("mark device online", "did", s.device.DID, "err", err)
 	}

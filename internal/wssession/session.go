@@ -153,10 +153,11 @@ func (s *Session) WriteLoop(l Loop) {
 	arm(0)
 	defer timer.Stop()
 	defer close(s.done)
+	wake := s.q.wakeChan()
 	var batch []Item
 	for {
 		select {
-		case <-s.q.wake:
+		case <-wake:
 			batch = s.q.Take(batch[:0], l.Batch)
 			if !s.writeAll(batch, l) {
 				return
