@@ -111,10 +111,12 @@
 //
 // One bus subscription per event kind for the whole node (data, status,
 // user bindings), dispatched through an in-memory index (hub.go) to the
-// sessions concerned. Each session has a reader (the HTTP handler's
-// goroutine, handling commands in order) and a writer draining its bounded
-// queue (the skeleton of internal/wssession, shared with the relay); the
-// dispatcher only ever does non-blocking sends. Each subscribed
+// sessions concerned. Each session has a reader (a goroutine of its own,
+// started by the HTTP handler, which returns; each command is handled in
+// order on a short goroutine, internal/freshstack) and a writer draining its
+// bounded queue, run only while something is queued (wssession.Start, the
+// skeleton shared with the relay); the dispatcher only ever does
+// non-blocking sends. An idle session holds one goroutine. Each subscribed
 // (did, session) is recorded in core.Presence, so a device's cli2ser_req
 // 0x020F counts the sessions watching it.
 package gizws

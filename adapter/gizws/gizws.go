@@ -131,7 +131,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("GET "+Path, s)
 }
 
-// ServeHTTP upgrades the request and runs the session until it ends.
+// ServeHTTP upgrades the request and starts the session. The handler
+// returns at once: the session's reader runs on a goroutine of its own,
+// whose stack holds only the read path, where net/http's handler goroutine
+// would keep its frames (and the request) for the session's life.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	opts := s.accept
 	// A WebSocket ping frame counts as heartbeat (ha-bestway sends them);
@@ -144,7 +147,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return true
 	}
-	conn, err := websocket.Accept(w, r, &opts)
+	conn, err := websocket.Accept(smallBuffers{w}, r, &opts)
 	if err != nil {
 		// Accept has answered (403 for a refused origin, 426 for a plain
 		// GET).
@@ -157,18 +160,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
-	defer s.wg.Done()
-	s.metrics.Connections.Inc()
-	defer s.metrics.Connections.Dec()
-	s.log.Debug("ws session opened", "client", sess.id, "remote", sess.remote)
+	go s.run(sess)
+}
 
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sess.writeLoop()
-	}()
+// run serves a session until it ends: the reader here, the writer on
+// demand. Its frame is part of every idle session's stack (readLoop).
+func (s *Server) run(sess *session) {
+	s.opened(sess)
+	sess.startWriter()
 	sess.readLoop()
-	<-done
+	<-sess.ws.Done()
+	s.ended(sess)
+}
+
+func (s *Server) opened(sess *session) {
+	s.metrics.Connections.Inc()
+	s.log.Debug("ws session opened", "client", sess.id, "remote", sess.remote)
+}
+
+// ended tears the session down once its reader and writer have ended.
+func (s *Server) ended(sess *session) {
+	defer s.wg.Done()
+	defer s.metrics.Connections.Dec()
 	sess.teardown()
 	why := sess.ws.Reason()
 	level := slog.LevelInfo

@@ -8,43 +8,60 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboard-iot/switchboard/internal/freshstack"
 	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
 // readLoop handles the client's messages one at a time, so messages sent
 // before login_res are processed in order after it (clients pipeline
 // login_req and subscribe_req). It returns when the connection ends.
+//
+// An idle session is this goroutine parked in a read, so it stays shallow:
+// a message is handled on a short goroutine of its own (internal/freshstack)
+// while the reader waits, and the reader's frames fit 2 KiB, a 4 KiB stack
+// (docs/benchmarks.md).
 func (s *session) readLoop() {
-	var seq uint64
 	for {
 		// Not the session's context: a cancelled read would drop the connection before
 		// the writer could send its close frame. The writer's Close or
 		// CloseNow ends this read instead.
 		_, data, err := s.conn.Read(context.Background())
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				// This side closed the connection: coder/websocket does
-				// that when a write times out, and the writer is about
-				// to record why. Let its reason be the one logged.
-				select {
-				case <-s.ws.Closing():
-				case <-time.After(time.Second):
-				}
-			}
-			s.close(readEndReason(err))
+			s.readEnded(err)
 			return
 		}
-		s.touch()
-		s.srv.metrics.In.Inc()
-		seq++
-		m, err := ParseMessage(data)
-		m.Seq = seq
-		if err != nil {
-			s.refused(m, err.(*ParseError))
-			continue
-		}
-		s.handle(m)
+		freshstack.Run(func() { s.received(data) })
 	}
+}
+
+// readEnded closes the session for the error that ended reading.
+func (s *session) readEnded(err error) {
+	if errors.Is(err, net.ErrClosed) {
+		// This side closed the connection: coder/websocket does
+		// that when a write times out, and the writer is about
+		// to record why. Let its reason be the one logged.
+		t := time.NewTimer(time.Second)
+		defer t.Stop()
+		select {
+		case <-s.ws.Closing():
+		case <-t.C:
+		}
+	}
+	s.close(readEndReason(err))
+}
+
+// received handles one message from the client.
+func (s *session) received(data []byte) {
+	s.touch()
+	s.srv.metrics.In.Inc()
+	s.seq++
+	m, err := ParseMessage(data)
+	m.Seq = s.seq
+	if err != nil {
+		s.refused(m, err.(*ParseError))
+		return
+	}
+	s.handle(m)
 }
 
 // readEndReason says why reading stopped. Every case is abrupt: either the

@@ -12,10 +12,11 @@ import (
 	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
-// session is one /ws/app/v1 connection. Its reader (the HTTP handler's
-// goroutine) handles client messages one at a time, in order; its writer
-// goroutine drains a bounded queue that the reader and the event
-// dispatcher fill without ever waiting. Queue, writer and close path are
+// session is one /ws/app/v1 connection. Its reader goroutine handles
+// client messages one at a time, in order; its writer, a goroutine that
+// runs only while there is something to send (wssession.Start), drains a
+// bounded queue that the reader and the event dispatcher fill without ever
+// waiting. Queue, writer and close path are
 // the shared skeleton (internal/wssession); this file adds the app API's
 // parts.
 type session struct {
@@ -25,12 +26,11 @@ type session struct {
 	id     string // app client id (clientid.go), also the Presence key
 	remote string
 
-	// Read by the writer for its deadlines; written by the reader.
-	lastSeen  atomic.Int64  // unix ns of the last message or ping frame from the client
-	loginBy   atomic.Int64  // unix ns by which a login must succeed, while logged out
-	heartbeat atomic.Int64  // ns; 0 while logged out
-	tokenExp  atomic.Int64  // unix ns when the login's token expires; 0 while logged out
-	wake      chan struct{} // the writer's deadline moved (poke)
+	// Read by the deadline timer; written by the reader.
+	lastSeen  atomic.Int64 // unix ns of the last message or ping frame from the client
+	loginBy   atomic.Int64 // unix ns by which a login must succeed, while logged out
+	heartbeat atomic.Int64 // ns; 0 while logged out
+	tokenExp  atomic.Int64 // unix ns when the login's token expires; 0 while logged out
 
 	// mu guards the login and subscription state, which the reader and the
 	// dispatcher both use, and makes "check subscribed, then queue" atomic
@@ -44,7 +44,8 @@ type session struct {
 	subs    map[string]*sub
 	ended   bool // torn down: take no subscriptions
 
-	failures int // failed logins; reader only
+	failures int    // failed logins; reader only
+	seq      uint64 // messages read; reader only
 }
 
 // sub is one watched device.
@@ -82,7 +83,6 @@ func newSession(srv *Server, conn *websocket.Conn, remote string) *session {
 		remote: remote,
 		ws: wssession.New(context.Background(), conn, wssession.NewQueue(srv.limits.QueueLen, 0),
 			srv.limits.WriteTimeout, srv.metrics),
-		wake: make(chan struct{}, 1),
 		subs: make(map[string]*sub),
 	}
 	now := time.Now()
@@ -102,16 +102,11 @@ func (s *session) close(r wssession.Reason) { s.ws.Close(r) }
 // touch records client activity for the heartbeat deadline.
 func (s *session) touch() { s.lastSeen.Store(time.Now().UnixNano()) }
 
-// poke makes the writer recompute its deadline.
-func (s *session) poke() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+// poke makes the deadline timer recompute its deadline.
+func (s *session) poke() { s.ws.Rearm() }
 
-// teardown drops every subscription and index entry once both goroutines
-// have ended.
+// teardown drops every subscription and index entry once the reader and
+// the writer have ended.
 func (s *session) teardown() {
 	s.ws.Cancel()
 	s.mu.Lock()

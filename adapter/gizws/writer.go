@@ -8,16 +8,16 @@ import (
 	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
-// writeLoop sends queued messages and enforces the login and heartbeat
-// deadlines, so a silent client costs no goroutine beyond its own two.
-// It takes one message per turn, so the queue's limit counts every message
-// not yet being written, as a channel of that capacity would.
-func (s *session) writeLoop() {
-	s.ws.WriteLoop(wssession.Loop{
+// startWriter starts the on-demand writer that sends queued messages and
+// the timer that enforces the login and heartbeat deadlines, so a silent
+// client costs no goroutine beyond its reader. The writer takes one
+// message per turn, so the queue's limit counts every message not yet
+// being written, as a channel of that capacity would.
+func (s *session) startWriter() {
+	s.ws.Start(wssession.Loop{
 		Batch:      1,
 		Deadline:   s.deadline,
 		OnDeadline: s.checkDeadline,
-		Poke:       s.wake,
 		WriteFailed: func(err error) wssession.Reason {
 			if errors.Is(err, context.DeadlineExceeded) {
 				// A client that does not read while the node sends
@@ -31,7 +31,7 @@ func (s *session) writeLoop() {
 	})
 }
 
-// deadline is the writer's next wake-up: the activity deadline, or the
+// deadline is the timer's next wake-up: the activity deadline, or the
 // expiry of the login's token when that comes first.
 func (s *session) deadline() time.Time {
 	d := s.activityDeadline()

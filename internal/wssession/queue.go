@@ -12,9 +12,12 @@ type Queue struct {
 	mu      sync.Mutex
 	items   []Item
 	control int // control frames queued
+	// perPair, space and wake are made when first needed: an idle app
+	// session (no pairs, on-demand writer) never makes them.
 	perPair map[string]int
 	space   chan struct{} // closed when a message leaves the queue
-	wake    chan struct{} // cap 1: tells the writer there is work
+	wake    chan struct{} // cap 1: tells WriteLoop there is work
+	notify  func()        // tells the on-demand writer instead (Session.Start)
 	closed  bool
 	ctrlMax int
 	pairMax int
@@ -39,8 +42,7 @@ const (
 // NewQueue returns a queue of at most ctrlMax control frames and pairMax
 // messages per pair (0 when the session has no pairs).
 func NewQueue(ctrlMax, pairMax int) *Queue {
-	return &Queue{perPair: make(map[string]int), space: make(chan struct{}), wake: make(chan struct{}, 1),
-		ctrlMax: ctrlMax, pairMax: pairMax}
+	return &Queue{ctrlMax: ctrlMax, pairMax: pairMax}
 }
 
 // Push queues a control frame; false when the queue is full or closed.
@@ -64,7 +66,13 @@ func (q *Queue) Offer(pair string, b []byte) (OfferResult, <-chan struct{}) {
 	case q.closed:
 		return Gone, nil
 	case q.perPair[pair] >= q.pairMax:
+		if q.space == nil {
+			q.space = make(chan struct{})
+		}
 		return Full, q.space
+	}
+	if q.perPair == nil {
+		q.perPair = make(map[string]int)
 	}
 	q.perPair[pair]++
 	q.items = append(q.items, Item{B: b, pair: pair, msg: true})
@@ -73,6 +81,13 @@ func (q *Queue) Offer(pair string, b []byte) (OfferResult, <-chan struct{}) {
 }
 
 func (q *Queue) poke() {
+	if q.notify != nil {
+		q.notify()
+		return
+	}
+	if q.wake == nil {
+		return // WriteLoop has not started; it looks at the queue first
+	}
 	select {
 	case q.wake <- struct{}{}:
 	default:
@@ -107,11 +122,12 @@ func (q *Queue) Take(dst []Item, max int) []Item {
 	if len(q.items) > 0 {
 		q.poke()
 	}
-	// Once closed, space is closed for good (Close woke every sender), and
-	// the writer may still drain what was queued before.
-	if freed && !q.closed {
+	// Once closed, space was closed for good (Close woke every sender), and
+	// the writer may still drain what was queued before. Without waiters
+	// there is no channel to close; the next Full makes one.
+	if freed && !q.closed && q.space != nil {
 		close(q.space)
-		q.space = make(chan struct{})
+		q.space = nil
 	}
 	return dst
 }
@@ -123,6 +139,34 @@ func (q *Queue) Close() {
 	defer q.mu.Unlock()
 	if !q.closed {
 		q.closed = true
-		close(q.space)
+		if q.space != nil {
+			close(q.space)
+			q.space = nil
+		}
 	}
+}
+
+// setNotify makes later pokes call f instead of waking WriteLoop; it calls
+// f at once when frames are already queued.
+func (q *Queue) setNotify(f func()) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.notify = f
+	if len(q.items) > 0 {
+		f()
+	}
+}
+
+// wakeChan returns the channel that tells WriteLoop there is work, made on
+// first use and already signalled when frames are queued.
+func (q *Queue) wakeChan() <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.wake == nil {
+		q.wake = make(chan struct{}, 1)
+		if len(q.items) > 0 {
+			q.wake <- struct{}{}
+		}
+	}
+	return q.wake
 }

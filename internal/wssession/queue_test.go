@@ -54,12 +54,13 @@ func TestQueueTakeOneAtATime(t *testing.T) {
 	if q.Push([]byte("c")) {
 		t.Fatal("push over the limit accepted")
 	}
-	<-q.wake
+	wake := q.wakeChan() // made after the pushes: already signalled
+	<-wake
 	if got := q.Take(nil, 1); len(got) != 1 || string(got[0].B) != "a" {
 		t.Fatalf("Take(1) = %v, want a", got)
 	}
 	select {
-	case <-q.wake:
+	case <-wake:
 	default:
 		t.Fatal("a frame is left but the writer was not woken")
 	}

@@ -28,13 +28,22 @@ type Session struct {
 	closeOnce sync.Once
 	closed    atomic.Bool
 	why       Reason // set before closing is closed
+
+	done chan struct{} // closed once the writer has finished the connection
+
+	// The on-demand writer's state (ondemand.go).
+	onDemand atomic.Bool
+	loop     Loop
+	work     atomic.Int64 // kicks since the running drain began; 0: none runs
+	tmu      sync.Mutex
+	timer    *time.Timer // the Loop.Deadline timer; nil once finished
 }
 
 // New returns the session of conn writing from q; its Context derives
 // from parent. Each write may take writeTimeout; m counts writes (Out)
 // and sessions closed for a full queue (QueueDrops).
 func New(parent context.Context, conn *websocket.Conn, q *Queue, writeTimeout time.Duration, m metrics.Adapter) *Session {
-	s := &Session{conn: conn, q: q, writeTimeout: writeTimeout, metrics: m, closing: make(chan struct{})}
+	s := &Session{conn: conn, q: q, writeTimeout: writeTimeout, metrics: m, closing: make(chan struct{}), done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(parent)
 	return s
 }
@@ -69,8 +78,15 @@ func (s *Session) Close(r Reason) {
 			s.cancel()
 		}
 		close(s.closing)
+		if s.onDemand.Load() {
+			s.kick() // a writer must finish the connection
+		}
 	})
 }
+
+// Done is closed once the writer has finished the connection (WriteLoop
+// returned, or Start's writer ended it).
+func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Closing is closed once Close was called.
 func (s *Session) Closing() <-chan struct{} { return s.closing }
@@ -136,22 +152,15 @@ func (s *Session) WriteLoop(l Loop) {
 	}
 	arm(0)
 	defer timer.Stop()
+	defer close(s.done)
+	wake := s.q.wakeChan()
 	var batch []Item
 	for {
 		select {
-		case <-s.q.wake:
+		case <-wake:
 			batch = s.q.Take(batch[:0], l.Batch)
-			for _, it := range batch {
-				if err := s.Write(s.ctx, it.B); err != nil {
-					r := Reason{Why: "write failed: " + err.Error()}
-					if l.WriteFailed != nil {
-						r = l.WriteFailed(err)
-					}
-					r.Abrupt = true
-					s.Close(r)
-					s.conn.CloseNow()
-					return
-				}
+			if !s.writeAll(batch, l) {
+				return
 			}
 		case <-l.Poke:
 			if !timer.Stop() {
@@ -169,6 +178,24 @@ func (s *Session) WriteLoop(l Loop) {
 			return
 		}
 	}
+}
+
+// writeAll writes batch in order; on a failed write it drops the session
+// abruptly and returns false.
+func (s *Session) writeAll(batch []Item, l Loop) bool {
+	for _, it := range batch {
+		if err := s.Write(s.ctx, it.B); err != nil {
+			r := Reason{Why: "write failed: " + err.Error()}
+			if l.WriteFailed != nil {
+				r = l.WriteFailed(err)
+			}
+			r.Abrupt = true
+			s.Close(r)
+			s.conn.CloseNow()
+			return false
+		}
+	}
+	return true
 }
 
 // finish ends the connection as Close asked.
