@@ -178,7 +178,7 @@ func TestUpgradeFrom0005(t *testing.T) {
 	if ended, err := s.EndSessions(ctx, []store.SessionEnd{{DID: "d1", At: time.UnixMilli(10)}}); err != nil || !ended[0] {
 		t.Fatalf("EndSessions(d1, no owner) = %v, %v", ended, err)
 	}
-	if err := s.PutPushWindow(ctx, partners.PushWindow{AppID: "pa", Start: time.UnixMilli(10), Attempts: []int{1}, Failed: []int{1}}); err != nil {
-		t.Fatalf("PutPushWindow(pre-upgrade partner): %v", err)
+	if _, err := s.AddPushCounts(ctx, "pa", []partners.PushCount{{Bucket: time.UnixMilli(10), Attempts: 1, Failed: 1}}, "HTTP 500", time.UnixMilli(0)); err != nil {
+		t.Fatalf("AddPushCounts(pre-upgrade partner): %v", err)
 	}
 }
