@@ -176,6 +176,9 @@ func (t *pushHealthTracker) judge(ctx context.Context, appID string, tally PushT
 			warn(tally.WarnedAt, time.Time{})
 		}
 	case tally.WarnedAt.IsZero():
+		if t.suspended(ctx, appID) {
+			break // another node suspended it while this one's attempts were under way
+		}
 		if warn(time.Time{}, now) {
 			t.n.log.Warn("partner push failures over the limit; pushes will be suspended unless they recover",
 				"app_id", appID, "failed", fail, "attempts", att, "window", t.policy.Window, "suspend_in", t.policy.Grace)
@@ -187,6 +190,13 @@ func (t *pushHealthTracker) judge(ctx context.Context, appID string, tally PushT
 		}
 	}
 	return false, ""
+}
+
+// suspended reports whether the partner's pushes are suspended already
+// (an unreadable partner counts as not suspended: the warning is logged).
+func (t *pushHealthTracker) suspended(ctx context.Context, appID string) bool {
+	p, err := t.n.store.GetPartner(ctx, appID)
+	return err == nil && p.PushSuspended
 }
 
 // reset forgets a partner's counts and warning (on re-enable), so old

@@ -262,6 +262,9 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	delivery := s.cfg.Push.Delivery()
 	delivery.Attempts, delivery.Logger = s.metrics.PushAttempts, s.log.With("adapter", "aqara")
 	delivery.Claimant = s.nodeID
+	if !s.owned.store && delivery.PendingRefresh == 0 { // may be shared: bound the backlog across nodes
+		delivery.PendingRefresh = partners.DefaultPendingRefresh
+	}
 	s.pushes = s.partners.NewDelivery(aqara.NewSender(partnerAPI, s.cfg.Push), delivery)
 	if err := s.pushes.Start(context.Background()); err != nil {
 		return nil, err
