@@ -50,9 +50,10 @@ type DeliveryOptions struct {
 	// stay listed (the partner's failed-push query); default 12h.
 	FailedRetention time.Duration
 	// PendingRefresh is how often the partners' pending counts (the
-	// backlog bound) are read back from the store, for nodes sharing it
-	// (outbox.go); 0 never does, which is exact for a node alone on its
-	// store.
+	// backlog bound) are read back from the store, and quiet partners'
+	// clean push counts added to it, for nodes sharing it (outbox.go,
+	// pushhealth.go); 0 never does, which is exact for a node alone on
+	// its store.
 	PendingRefresh time.Duration
 	// Attempts counts attempts by result: "delivered", "failed", "dead".
 	Attempts *prometheus.CounterVec
@@ -159,7 +160,8 @@ func (p *Delivery) Start(ctx context.Context) error {
 	return nil
 }
 
-// pendingLoop reads the pending counts back from the store until Close.
+// pendingLoop reads the pending counts back from the store, and shares the
+// push counts this node kept to itself (pushhealth.go), until Close.
 func (p *Delivery) pendingLoop() {
 	defer p.wg.Done()
 	t := time.NewTicker(p.o.PendingRefresh)
@@ -177,6 +179,7 @@ func (p *Delivery) pendingLoop() {
 				p.log.Warn("read pending push counts", "err", err, "suppressed", suppressed)
 			}
 		}
+		p.d.pushHealth.shareIdle(ctx, time.Now().UTC().Truncate(time.Millisecond))
 		cancel()
 	}
 }

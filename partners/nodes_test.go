@@ -214,3 +214,30 @@ func TestPushHealthSharedByNodes(t *testing.T) {
 		t.Fatalf("%d warning lines, want 1", n)
 	}
 }
+
+// Clean attempts a node keeps to itself (up to a second) reach the store
+// when the partner goes quiet, so another node judges its failures
+// against them: 3 failures in 81 attempts are under the limit, though
+// they would be over it in the 21 attempts of node b alone.
+func TestQuietCleanAttemptsShared(t *testing.T) {
+	ctx := context.Background()
+	s := newShared(t)
+	policy := partners.PushPolicy{MinSample: 20}
+	_, dA := s.node(t, "node-a", partners.Options{PushPolicy: policy})
+	_, dB := s.node(t, "node-b", partners.Options{PushPolicy: policy})
+	p, err := dA.CreatePartner(ctx, partners.PartnerSettings{Name: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dA.RecordPushAttempts(ctx, p.AppID, 1, 0, "")  // the first batch is shared at once
+	dA.RecordPushAttempts(ctx, p.AppID, 60, 0, "") // then kept for up to a second
+	waitUntil(t, "node a's quiet attempts to reach node b", func() bool {
+		h, err := dB.PartnerPushHealth(ctx, p.AppID)
+		return err == nil && h.Attempts == 61
+	})
+	dB.RecordPushAttempts(ctx, p.AppID, 17, 3, "HTTP 503")
+	h, err := dB.PartnerPushHealth(ctx, p.AppID)
+	if err != nil || h.State != partners.PushActive || h.Attempts != 81 || h.Failed != 3 {
+		t.Fatalf("health = %+v, %v; want active with 3 of 81 failed", h, err)
+	}
+}

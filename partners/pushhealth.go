@@ -3,6 +3,7 @@ package partners
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 )
@@ -27,8 +28,9 @@ import (
 //
 // A batch with a failure, or any batch while the partner is warned, is
 // added at once and judged; clean batches of a partner that is not warned
-// are kept for up to healthShareEvery and added together, so a healthy
-// partner costs a node one small write a second at most. Those at most a
+// are kept for up to healthShareEvery and added together (with the next
+// batch, or by Delivery's refresh loop when the partner went quiet), so a
+// healthy partner costs a node one small write a second at most. Those at most a
 // second of successes are lost when a node stops, which at worst judges
 // the window on fewer attempts.
 
@@ -155,6 +157,27 @@ func (t *pushHealthTracker) record(ctx context.Context, appID string, delivered,
 	}
 	h.unshared, h.lastError, h.sharedAt = h.unshared[:0], "", now
 	return t.judge(ctx, appID, tally, now)
+}
+
+// shareIdle adds the clean counts a node has kept longer than
+// healthShareEvery, for partners whose pushes went quiet since: the other
+// nodes judge on them too. Judging waits for the partner's next batch.
+func (t *pushHealthTracker) shareIdle(ctx context.Context, now time.Time) {
+	t.mu.Lock()
+	hs := make(map[string]*partnerHealth, len(t.m))
+	maps.Copy(hs, t.m)
+	t.mu.Unlock()
+	for appID, h := range hs {
+		h.mu.Lock()
+		if len(h.unshared) > 0 && now.Sub(h.sharedAt) >= healthShareEvery {
+			if _, err := t.n.store.AddPushCounts(ctx, appID, h.unshared, h.lastError, t.since(now)); err != nil {
+				t.n.log.Warn("store push counts", "app_id", appID, "err", err)
+			} else {
+				h.unshared, h.lastError, h.sharedAt = h.unshared[:0], "", now
+			}
+		}
+		h.mu.Unlock()
+	}
 }
 
 // judge applies the rule to the partner's tally, moving the shared warning
