@@ -207,7 +207,14 @@ func (t *pushHealthTracker) judge(ctx context.Context, appID string, tally PushT
 				"app_id", appID, "failed", fail, "attempts", att, "window", t.policy.Window, "suspend_in", t.policy.Grace)
 		}
 	case now.Sub(tally.WarnedAt) >= t.policy.Grace:
-		if warn(tally.WarnedAt, time.Time{}) {
+		if t.suspended(ctx, appID) {
+			break
+		}
+		// The clock starts again rather than stopping: the node whose
+		// compare-and-set wins suspends, and the others (and attempts
+		// that finish after the suspension) see a fresh warning, not a
+		// partner to warn again.
+		if warn(tally.WarnedAt, now) {
 			return true, fmt.Sprintf("%d of %d pushes failed in %s (over %.0f%%) for %s; last error: %s",
 				fail, att, t.policy.Window, t.policy.MaxFailure*100, t.policy.Grace, tally.LastError)
 		}
@@ -287,7 +294,9 @@ func (n *Domain) PartnerPushHealth(ctx context.Context, appID string) (PushHealt
 	ph.mu.Unlock()
 	switch {
 	case p.PushSuspended:
-		h.State, h.SuspendedAt = PushSuspended, p.PushSuspendedAt
+		// The warning clock restarted at the suspension (judge); it
+		// means nothing until pushes are re-enabled.
+		h.State, h.SuspendedAt, h.WarnedAt = PushSuspended, p.PushSuspendedAt, time.Time{}
 		if h.LastError == "" {
 			h.LastError = p.PushSuspendedReason
 		}
