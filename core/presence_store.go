@@ -53,7 +53,8 @@ func (p *storePresence) Remove(did, session string) error {
 }
 
 // Count implements Presence: this node's sessions, and the other nodes'
-// as they last wrote them.
+// as they last wrote them; when the store cannot be read, this node's
+// sessions with the error.
 func (p *storePresence) Count(did string) (int, error) {
 	here, _ := p.local.Count(did)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

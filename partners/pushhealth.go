@@ -26,13 +26,13 @@ import (
 // a partner whose failures outlast the grace period escape suspension as
 // long as the server restarts often enough) nor logs it again.
 //
-// A batch with a failure, or any batch while the partner is warned, is
-// added at once and judged; clean batches of a partner that is not warned
-// are kept for up to healthShareEvery and added together (with the next
-// batch, or by Delivery's refresh loop when the partner went quiet), so a
-// healthy partner costs a node one small write a second at most. Those at most a
-// second of successes are lost when a node stops, which at worst judges
-// the window on fewer attempts.
+// A batch with a failure is added at once and judged; clean batches are
+// kept for up to healthShareEvery and added together (with the next batch,
+// judged then, or by Delivery's refresh loop when the partner went quiet),
+// so a healthy partner costs a node one small write a second at most, and
+// a warning clears at most a second after the partner recovered. The
+// successes of that second are lost when a node stops, which at worst
+// judges the window on fewer attempts.
 
 // healthShareEvery is how long a node keeps clean counts to itself.
 const healthShareEvery = time.Second
