@@ -130,6 +130,11 @@ func (n *Node) reapLapsed(ctx context.Context) {
 			n.log.Warn("reap node", "node_id", l.NodeID, "err", err)
 			continue
 		}
+		// Its app sessions already count no more (the life is over); this
+		// only drops the rows.
+		if _, err := n.store.ClearPresence(ctx, l); err != nil {
+			n.log.Warn("clear a lapsed node's app presence", "node_id", l.NodeID, "err", err)
+		}
 		n.log.Warn("node lease lapsed; its device sessions ended", "node_id", l.NodeID, "epoch", l.Epoch, "sessions_ended", ended)
 	}
 }

@@ -25,10 +25,16 @@ import (
 
 // Options configure a Node.
 type Options struct {
-	Store    store.Store
-	Bus      bus.Bus
-	Presence Presence // defaults to a MemoryPresence
-	Logger   *slog.Logger
+	Store store.Store
+	Bus   bus.Bus
+	// Presence records which app sessions watch which device; default a
+	// MemoryPresence, or with SharedPresence one kept in the store.
+	Presence Presence
+	// SharedPresence keeps the presence in the store (presence_store.go),
+	// so nodes sharing the store count each other's app sessions. One node
+	// alone on its store needs only memory.
+	SharedPresence bool
+	Logger         *slog.Logger
 	// TokenTTL is the lifetime of user and application tokens (default
 	// DefaultTokenTTL).
 	TokenTTL time.Duration
@@ -73,15 +79,14 @@ type Node struct {
 	publishLog logevery.Limiter // failed bus publishes (publishJSON)
 	lease      leaseKeeper
 	leaseDone  chan struct{}
+
+	presenceDone chan struct{}
 }
 
 // New returns a Node; it does no I/O until Start.
 func New(o Options) (*Node, error) {
 	if o.Store == nil || o.Bus == nil {
 		return nil, errors.New("core: Store and Bus are required")
-	}
-	if o.Presence == nil {
-		o.Presence = NewMemoryPresence()
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -122,6 +127,15 @@ func New(o Options) (*Node, error) {
 		lease: leaseKeeper{ttl: o.NodeLease, lost: o.LeaseLost, failures: logevery.Limiter{Every: 10 * time.Second},
 			reapFailures: logevery.Limiter{Every: 10 * time.Second}},
 		leaseDone: make(chan struct{}),
+
+		presenceDone: make(chan struct{}),
+	}
+	switch {
+	case n.presence != nil:
+	case o.SharedPresence:
+		n.presence = newStorePresence(o.Store, o.NodeID, n.sessions.epoch.Load)
+	default:
+		n.presence = NewMemoryPresence()
 	}
 	n.states = newStateCache(n)
 	return n, nil
@@ -136,6 +150,7 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	go n.flushLoop()
 	go n.leaseLoop()
+	go n.presenceLoop()
 	return nil
 }
 
@@ -145,7 +160,7 @@ func (n *Node) Close(ctx context.Context) error {
 	var err error
 	n.closeOnce.Do(func() {
 		close(n.stop)
-		for _, done := range []chan struct{}{n.done, n.leaseDone} {
+		for _, done := range []chan struct{}{n.done, n.leaseDone, n.presenceDone} {
 			select {
 			case <-done:
 			case <-ctx.Done():

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/switchboard-iot/switchboard/internal/logevery"
 	"github.com/switchboard-iot/switchboard/store"
 )
 
@@ -48,6 +49,12 @@ type DeliveryOptions struct {
 	// FailedRetention is how long done pushes that failed at least once
 	// stay listed (the partner's failed-push query); default 12h.
 	FailedRetention time.Duration
+	// PendingRefresh is how often the partners' pending counts (the
+	// backlog bound) are read back from the store, and quiet partners'
+	// clean push counts added to it, for nodes sharing it (outbox.go,
+	// pushhealth.go); 0 never does, which is exact for a node alone on
+	// its store.
+	PendingRefresh time.Duration
 	// Attempts counts attempts by result: "delivered", "failed", "dead".
 	Attempts *prometheus.CounterVec
 	Logger   *slog.Logger
@@ -83,6 +90,11 @@ func (o DeliveryOptions) withDefaults() DeliveryOptions {
 	}
 	return o
 }
+
+// DefaultPendingRefresh is how often nodes sharing a store read the
+// pending counts back from it: one count of the pending pushes per node
+// per interval.
+const DefaultPendingRefresh = time.Second
 
 // idlePoll is the longest a lane sleeps without a wake-up, so a push
 // written by another path (or a clock jump) is never stranded.
@@ -141,7 +153,43 @@ func (p *Delivery) Start(ctx context.Context) error {
 	}
 	p.wg.Add(1)
 	go p.pruneLoop()
+	if p.o.PendingRefresh > 0 {
+		p.wg.Add(1)
+		go p.pendingLoop()
+	}
 	return nil
+}
+
+// pendingLoop reads the pending counts back from the store, and shares the
+// push counts this node kept to itself (pushhealth.go), until Close. A
+// count reads the whole pending index, so with a large backlog it waits
+// ten times as long as the last count took: at most a tenth of a
+// database connection goes to it (100,000 pending pushes took 47 ms on
+// PostgreSQL, BenchmarkCountPendingPushes), and the bound it keeps is
+// then large against what the other nodes add meanwhile.
+func (p *Delivery) pendingLoop() {
+	defer p.wg.Done()
+	failures := logevery.Limiter{Every: 10 * time.Second}
+	wait := p.o.PendingRefresh
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-p.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), max(p.o.PendingRefresh, time.Minute))
+		began := time.Now()
+		if err := p.d.outbox.refresh(ctx); err != nil {
+			if ok, suppressed := failures.Allow(time.Now()); ok {
+				p.log.Warn("read pending push counts", "err", err, "suppressed", suppressed)
+			}
+		}
+		wait = max(p.o.PendingRefresh, 10*time.Since(began))
+		p.d.pushHealth.shareIdle(ctx, time.Now().UTC().Truncate(time.Millisecond))
+		cancel()
+	}
 }
 
 // Close stops every lane; attempts in flight are abandoned (they stay

@@ -69,15 +69,12 @@ func (n *Domain) Follower() core.Follower { return n.outbox }
 // Bind gives the domain the node it follows.
 func (n *Domain) Bind(c Core) { n.core = c }
 
-// Start loads what the outbox and the push-failure rule keep in memory. It
+// Start loads what the outbox keeps in memory. It
 // runs before the node starts: the node's first act (ending its previous
 // life's sessions) already enqueues pushes.
 func (n *Domain) Start(ctx context.Context) error {
 	if err := n.outbox.load(ctx); err != nil {
 		return fmt.Errorf("partners: load outbox: %w", err)
-	}
-	if err := n.pushHealth.load(ctx); err != nil {
-		return fmt.Errorf("partners: load push health: %w", err)
 	}
 	if n.bus != nil {
 		if _, err := n.bus.Subscribe(SubjectChanged, n.onChanged); err != nil {

@@ -3,6 +3,7 @@ package partners
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,14 @@ const DefaultPushBacklog = 1_000_000
 // outbox keeps what enqueueing needs in memory: which partners take pushes,
 // who subscribes to which device, and how many pushes each partner has
 // pending (to bound the backlog of a dead partner).
+//
+// The pending counts are this node's own arithmetic (+1 per push admitted,
+// -1 per push delivered or given up), which is exact for a node alone on
+// its store. Nodes sharing a store each enqueue for the same partner, so
+// each reads the partner's count back from the store every refresh
+// interval (Delivery's PendingRefresh, refresh): the bound then holds for
+// the partner across nodes, overshot at most by what the other nodes
+// enqueue within one interval.
 type outbox struct {
 	n       *Domain
 	backlog int64
@@ -54,6 +63,8 @@ type outbox struct {
 	pushable map[string]bool           // appId -> has a push URL
 	subs     map[string][]Subscription // did -> subscriptions
 	pending  map[string]int64          // appId -> pending pushes
+	inflight map[string]int64          // appId -> admitted, not yet written (or given back)
+	written  map[string]int64          // appId -> pushes this node wrote, ever
 	notify   []func(appID string)
 	changed  []func(appID string)
 }
@@ -63,7 +74,35 @@ func newOutbox(n *Domain, backlog int64) *outbox {
 		backlog = DefaultPushBacklog
 	}
 	return &outbox{n: n, backlog: backlog, pushable: map[string]bool{},
-		subs: map[string][]Subscription{}, pending: map[string]int64{}}
+		subs: map[string][]Subscription{}, pending: map[string]int64{}, inflight: map[string]int64{},
+		written: map[string]int64{}}
+}
+
+// refresh reads the partners' pending counts back from the store, where
+// every node sharing it writes its pushes, and adds the pushes this node
+// admitted but has not written yet (which the store cannot count).
+// A push written while the count runs may be in it or not, so it is
+// added: a race counts a push twice until the next refresh, never misses
+// one.
+func (o *outbox) refresh(ctx context.Context) error {
+	o.mu.RLock()
+	before := maps.Clone(o.written)
+	o.mu.RUnlock()
+	stored, err := o.n.store.CountPendingPushes(ctx)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for app := range o.pending {
+		if _, ok := stored[app]; !ok {
+			stored[app] = 0
+		}
+	}
+	for app, k := range stored {
+		o.pending[app] = k + o.inflight[app] + o.written[app] - before[app]
+	}
+	return nil
 }
 
 // load reads partners, subscriptions and pending counts at start.
@@ -133,6 +172,7 @@ func (o *outbox) admitLocked(appID string) bool {
 		return false
 	}
 	o.pending[appID]++
+	o.inflight[appID]++
 	return true
 }
 
@@ -141,8 +181,16 @@ func (o *outbox) Unwritten(pushes []store.Push) {
 	o.mu.Lock()
 	for _, p := range pushes {
 		o.pending[p.AppID]--
+		o.landedLocked(p.AppID)
 	}
 	o.mu.Unlock()
+}
+
+// landedLocked ends one push's reservation: written, or given back.
+func (o *outbox) landedLocked(appID string) {
+	if o.inflight[appID]--; o.inflight[appID] <= 0 {
+		delete(o.inflight, appID)
+	}
 }
 
 // Written tells the deliverers that pushes are on disk.
@@ -150,9 +198,13 @@ func (o *outbox) Written(pushes []store.Push) {
 	if len(pushes) == 0 {
 		return
 	}
-	o.mu.RLock()
+	o.mu.Lock()
+	for _, p := range pushes {
+		o.landedLocked(p.AppID)
+		o.written[p.AppID]++
+	}
 	notify := o.notify
-	o.mu.RUnlock()
+	o.mu.Unlock()
 	seen := map[string]bool{}
 	for _, p := range pushes {
 		if !seen[p.AppID] {

@@ -3,6 +3,7 @@ package partners
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 )
@@ -15,14 +16,26 @@ import (
 // (SetPartnerPushSuspended). A partner that drops back under the threshold
 // before the grace period ends is not suspended.
 //
-// The window and the warning clock are kept in the store (PutPushWindow),
-// so a restart neither forgets a warning (which would let a partner whose
-// failures outlast the grace period escape suspension as long as the server
-// restarts often enough) nor logs it again. A window is written after every
-// batch of attempts while it holds a failure or a warning, and once more
-// when it becomes clean; a clean window is not written, so a healthy
-// partner costs no extra write (a restart only forgets successes, which at
-// worst judges the next window on fewer attempts).
+// The rule judges the partner's pushes, whichever node made them: every
+// node adds its attempts to the partner's counts in the store, per tenth
+// of the window (AddPushCounts: increments, so nodes add up and never
+// overwrite each other), and reads back the sum of all nodes. The warning
+// clock is one value in the store that nodes change by compare-and-set,
+// so a partner is warned once and suspended once however many nodes
+// deliver for it, and a restart neither forgets a warning (which would let
+// a partner whose failures outlast the grace period escape suspension as
+// long as the server restarts often enough) nor logs it again.
+//
+// A batch with a failure is added at once and judged; clean batches are
+// kept for up to healthShareEvery and added together (with the next batch,
+// judged then, or by Delivery's refresh loop when the partner went quiet),
+// so a healthy partner costs a node one small write a second at most, and
+// a warning clears at most a second after the partner recovered. The
+// successes of that second are lost when a node stops, which at worst
+// judges the window on fewer attempts.
+
+// healthShareEvery is how long a node keeps clean counts to itself.
+const healthShareEvery = time.Second
 
 // PushPolicy tunes the rule; the zero value means Aqara's figures.
 type PushPolicy struct {
@@ -70,13 +83,14 @@ type PushHealth struct {
 // healthBuckets splits the window so it slides in steps of a tenth.
 const healthBuckets = 10
 
+// partnerHealth is what one node holds of a partner's push health: the
+// counts it has not added to the store yet.
 type partnerHealth struct {
-	attempts, failed [healthBuckets]int
-	start            time.Time // start of the newest bucket
-	delivered        int64
-	warnedAt         time.Time
-	lastError        string
-	stored           bool // the store holds a window with a failure or warning
+	mu        sync.Mutex // held across the store calls: one partner's adds stay in order
+	unshared  []PushCount
+	lastError string // the latest error not yet stored
+	sharedAt  time.Time
+	delivered int64 // since this node started
 }
 
 type pushHealthTracker struct {
@@ -90,72 +104,7 @@ func newPushHealth(n *Domain, p PushPolicy) *pushHealthTracker {
 	return &pushHealthTracker{n: n, policy: p.withDefaults(), m: map[string]*partnerHealth{}}
 }
 
-// load reads the windows the store keeps.
-func (t *pushHealthTracker) load(ctx context.Context) error {
-	ws, err := t.n.store.ListPushWindows(ctx)
-	if err != nil {
-		return err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, w := range ws {
-		h := &partnerHealth{start: w.Start, warnedAt: w.WarnedAt, lastError: w.LastError, stored: true}
-		copy(h.attempts[:], w.Attempts)
-		copy(h.failed[:], w.Failed)
-		t.m[w.AppID] = h
-	}
-	return nil
-}
-
-// window is h as the store keeps it.
-func (h *partnerHealth) window(appID string) PushWindow {
-	return PushWindow{AppID: appID, Start: h.start, Attempts: h.attempts[:], Failed: h.failed[:],
-		WarnedAt: h.warnedAt, LastError: h.lastError}
-}
-
-// save writes w when it matters (see the top of this file); dirty says it
-// holds a failure or a warning. Called with t.mu held, which keeps a
-// partner's writes in order.
-func (t *pushHealthTracker) save(ctx context.Context, h *partnerHealth, w PushWindow, dirty bool) {
-	if !dirty && !h.stored {
-		return
-	}
-	if err := t.n.store.PutPushWindow(ctx, w); err != nil {
-		t.n.log.Warn("store push window", "app_id", w.AppID, "err", err)
-		return
-	}
-	h.stored = dirty
-}
-
-// advance moves h's window to now, clearing buckets that fell out.
-func (t *pushHealthTracker) advance(h *partnerHealth, now time.Time) {
-	step := t.policy.Window / healthBuckets
-	if h.start.IsZero() {
-		h.start = now.Truncate(step)
-		return
-	}
-	for k := 0; now.Sub(h.start) >= step && k <= healthBuckets; k++ {
-		copy(h.attempts[1:], h.attempts[:healthBuckets-1])
-		copy(h.failed[1:], h.failed[:healthBuckets-1])
-		h.attempts[0], h.failed[0] = 0, 0
-		h.start = h.start.Add(step)
-	}
-	if now.Sub(h.start) >= step { // idle for longer than the window
-		h.start = now.Truncate(step)
-	}
-}
-
-func sum(a [healthBuckets]int) int {
-	s := 0
-	for _, v := range a {
-		s += v
-	}
-	return s
-}
-
-// record counts attempts and applies the rule. It returns whether the
-// partner must now be suspended.
-func (t *pushHealthTracker) record(ctx context.Context, appID string, delivered, failed int, lastErr string, now time.Time) (suspend bool, reason string) {
+func (t *pushHealthTracker) get(appID string) *partnerHealth {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	h := t.m[appID]
@@ -163,40 +112,131 @@ func (t *pushHealthTracker) record(ctx context.Context, appID string, delivered,
 		h = &partnerHealth{}
 		t.m[appID] = h
 	}
-	t.advance(h, now)
-	h.attempts[0] += delivered + failed
-	h.failed[0] += failed
+	return h
+}
+
+// bucket is the start of the bucket now falls in; buckets are aligned to
+// the clock, so every node's counts of one moment go to the same bucket.
+func (t *pushHealthTracker) bucket(now time.Time) time.Time {
+	return now.Truncate(t.policy.Window / healthBuckets)
+}
+
+// since is the start of the window that ends in now's bucket.
+func (t *pushHealthTracker) since(now time.Time) time.Time {
+	return t.bucket(now).Add(-(healthBuckets - 1) * (t.policy.Window / healthBuckets))
+}
+
+// add counts attempts in now's bucket; h.mu held.
+func (h *partnerHealth) add(bucket time.Time, attempts, failed int) {
+	if n := len(h.unshared); n > 0 && h.unshared[n-1].Bucket.Equal(bucket) {
+		h.unshared[n-1].Attempts += attempts
+		h.unshared[n-1].Failed += failed
+		return
+	}
+	h.unshared = append(h.unshared, PushCount{Bucket: bucket, Attempts: attempts, Failed: failed})
+}
+
+// record counts attempts and applies the rule. It returns whether the
+// partner must now be suspended.
+func (t *pushHealthTracker) record(ctx context.Context, appID string, delivered, failed int, lastErr string, now time.Time) (suspend bool, reason string) {
+	h := t.get(appID)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.add(t.bucket(now), delivered+failed, failed)
 	h.delivered += int64(delivered)
 	if lastErr != "" {
 		h.lastError = lastErr
 	}
-	att, fail := sum(h.attempts), sum(h.failed)
+	if failed == 0 && h.lastError == "" && now.Sub(h.sharedAt) < healthShareEvery {
+		return false, "" // clean: shared with the next batch
+	}
+	tally, err := t.n.store.AddPushCounts(ctx, appID, h.unshared, h.lastError, t.since(now))
+	if err != nil {
+		t.n.log.Warn("store push counts", "app_id", appID, "err", err) // kept: added with the next batch
+		return false, ""
+	}
+	h.unshared, h.lastError, h.sharedAt = h.unshared[:0], "", now
+	return t.judge(ctx, appID, tally, now)
+}
+
+// shareIdle adds the clean counts a node has kept longer than
+// healthShareEvery, for partners whose pushes went quiet since: the other
+// nodes judge on them too. Judging waits for the partner's next batch.
+func (t *pushHealthTracker) shareIdle(ctx context.Context, now time.Time) {
+	t.mu.Lock()
+	hs := make(map[string]*partnerHealth, len(t.m))
+	maps.Copy(hs, t.m)
+	t.mu.Unlock()
+	for appID, h := range hs {
+		h.mu.Lock()
+		if len(h.unshared) > 0 && now.Sub(h.sharedAt) >= healthShareEvery {
+			if _, err := t.n.store.AddPushCounts(ctx, appID, h.unshared, h.lastError, t.since(now)); err != nil {
+				t.n.log.Warn("store push counts", "app_id", appID, "err", err)
+			} else {
+				h.unshared, h.lastError, h.sharedAt = h.unshared[:0], "", now
+			}
+		}
+		h.mu.Unlock()
+	}
+}
+
+// judge applies the rule to the partner's tally, moving the shared warning
+// clock; only the node whose compare-and-set wins logs the warning or
+// suspends, so each happens once.
+func (t *pushHealthTracker) judge(ctx context.Context, appID string, tally PushTally, now time.Time) (bool, string) {
+	att, fail := tally.Attempts, tally.Failed
 	over := att >= t.policy.MinSample && float64(fail) > t.policy.MaxFailure*float64(att)
-	defer func() { t.save(ctx, h, h.window(appID), fail > 0 || !h.warnedAt.IsZero()) }()
+	warn := func(from, to time.Time) bool {
+		ok, err := t.n.store.SetPushWarning(ctx, appID, from, to)
+		if err != nil {
+			t.n.log.Warn("store push warning", "app_id", appID, "err", err)
+		}
+		return ok
+	}
 	switch {
 	case !over:
-		h.warnedAt = time.Time{}
-	case h.warnedAt.IsZero():
-		h.warnedAt = now
-		t.n.log.Warn("partner push failures over the limit; pushes will be suspended unless they recover",
-			"app_id", appID, "failed", fail, "attempts", att, "window", t.policy.Window, "suspend_in", t.policy.Grace)
-	case now.Sub(h.warnedAt) >= t.policy.Grace:
-		h.warnedAt = time.Time{}
-		return true, fmt.Sprintf("%d of %d pushes failed in %s (over %.0f%%) for %s; last error: %s",
-			fail, att, t.policy.Window, t.policy.MaxFailure*100, t.policy.Grace, h.lastError)
+		if !tally.WarnedAt.IsZero() {
+			warn(tally.WarnedAt, time.Time{})
+		}
+	case tally.WarnedAt.IsZero():
+		if t.suspended(ctx, appID) {
+			break // another node suspended it while this one's attempts were under way
+		}
+		if warn(time.Time{}, now) {
+			t.n.log.Warn("partner push failures over the limit; pushes will be suspended unless they recover",
+				"app_id", appID, "failed", fail, "attempts", att, "window", t.policy.Window, "suspend_in", t.policy.Grace)
+		}
+	case now.Sub(tally.WarnedAt) >= t.policy.Grace:
+		if t.suspended(ctx, appID) {
+			break
+		}
+		// The clock starts again rather than stopping: the node whose
+		// compare-and-set wins suspends, and the others (and attempts
+		// that finish after the suspension) see a fresh warning, not a
+		// partner to warn again.
+		if warn(tally.WarnedAt, now) {
+			return true, fmt.Sprintf("%d of %d pushes failed in %s (over %.0f%%) for %s; last error: %s",
+				fail, att, t.policy.Window, t.policy.MaxFailure*100, t.policy.Grace, tally.LastError)
+		}
 	}
 	return false, ""
 }
 
-// reset forgets a partner's window (on re-enable), so old failures do not
-// suspend it again at once.
+// suspended reports whether the partner's pushes are suspended already
+// (an unreadable partner counts as not suspended: the warning is logged).
+func (t *pushHealthTracker) suspended(ctx context.Context, appID string) bool {
+	p, err := t.n.store.GetPartner(ctx, appID)
+	return err == nil && p.PushSuspended
+}
+
+// reset forgets a partner's counts and warning (on re-enable), so old
+// failures do not suspend it again at once.
 func (t *pushHealthTracker) reset(ctx context.Context, appID string) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if h := t.m[appID]; h != nil {
-		h.attempts, h.failed, h.warnedAt, h.stored = [healthBuckets]int{}, [healthBuckets]int{}, time.Time{}, false
-	}
-	return t.n.store.DeletePushWindow(ctx, appID)
+	h := t.get(appID)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.unshared, h.lastError = h.unshared[:0], ""
+	return t.n.store.DeletePushHealth(ctx, appID)
 }
 
 // RecordPushAttempts feeds the push-health rule with delivered and failed
@@ -233,16 +273,30 @@ func (n *Domain) PartnerPushHealth(ctx context.Context, appID string) (PushHealt
 	}
 	h := PushHealth{State: PushActive, Pending: n.PendingPushes(appID)}
 	t := n.pushHealth
-	t.mu.Lock()
-	if ph := t.m[appID]; ph != nil {
-		t.advance(ph, time.Now())
-		h.Attempts, h.Failed, h.Delivered = sum(ph.attempts), sum(ph.failed), ph.delivered
-		h.WarnedAt, h.LastError = ph.warnedAt, ph.lastError
+	now := time.Now().UTC()
+	tally, err := n.store.PushTally(ctx, appID, t.since(now))
+	if err != nil {
+		return PushHealth{}, err
 	}
-	t.mu.Unlock()
+	h.Attempts, h.Failed, h.WarnedAt, h.LastError = tally.Attempts, tally.Failed, tally.WarnedAt, tally.LastError
+	ph := t.get(appID)
+	ph.mu.Lock()
+	for _, c := range ph.unshared { // this node's counts not in the store yet
+		if !c.Bucket.Before(t.since(now)) {
+			h.Attempts += c.Attempts
+			h.Failed += c.Failed
+		}
+	}
+	if ph.lastError != "" {
+		h.LastError = ph.lastError
+	}
+	h.Delivered = ph.delivered
+	ph.mu.Unlock()
 	switch {
 	case p.PushSuspended:
-		h.State, h.SuspendedAt = PushSuspended, p.PushSuspendedAt
+		// The warning clock restarted at the suspension (judge); it
+		// means nothing until pushes are re-enabled.
+		h.State, h.SuspendedAt, h.WarnedAt = PushSuspended, p.PushSuspendedAt, time.Time{}
 		if h.LastError == "" {
 			h.LastError = p.PushSuspendedReason
 		}

@@ -149,7 +149,10 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	s.partners = partners.New(partners.Options{Store: ps, Bus: s.bus, Logger: s.log, PushPolicy: cfg.PushPolicy})
 	if s.node, err = core.New(core.Options{Store: s.store, Bus: s.bus, Logger: s.log, TokenTTL: cfg.TokenTTL, NodeID: cfg.NodeID,
-		NodeLease: cfg.NodeLease, LeaseLost: s.leaseLost, Follower: s.partners.Follower()}); err != nil {
+		NodeLease: cfg.NodeLease, LeaseLost: s.leaseLost, Follower: s.partners.Follower(),
+		// A store the node did not open may be shared with other nodes:
+		// they must count each other's app sessions.
+		SharedPresence: !s.owned.store}); err != nil {
 		return nil, err
 	}
 	s.partners.Bind(s.node)
@@ -266,6 +269,9 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	delivery := s.cfg.Push.Delivery()
 	delivery.Attempts, delivery.Logger = s.metrics.PushAttempts, s.log.With("adapter", "aqara")
 	delivery.Claimant = s.nodeID
+	if !s.owned.store && delivery.PendingRefresh == 0 { // may be shared: bound the backlog across nodes
+		delivery.PendingRefresh = partners.DefaultPendingRefresh
+	}
 	s.pushes = s.partners.NewDelivery(aqara.NewSender(partnerAPI, s.cfg.Push), delivery)
 	if err := s.pushes.Start(context.Background()); err != nil {
 		return nil, err

@@ -30,5 +30,6 @@ type Store interface {
 	Tokens
 	Bindings
 	Nodes
+	Presence
 	io.Closer
 }

@@ -192,6 +192,9 @@ func TestClusterSurvivesNodeKill(t *testing.T) {
 		}
 		return nil
 	})
+	// The device on node A counts the app on node B (cli2ser_req 0x020F).
+	counter := newAppCounter(t, devA, dev.DID)
+	waitFor(t, 10*time.Second, func() error { return counter.is(1) })
 	write := func() {
 		t.Helper()
 		appB.send(t, map[string]any{"cmd": "c2s_write", "data": map[string]any{"did": dev.DID, "attrs": map[string]any{"LED_OnOff": true}}})

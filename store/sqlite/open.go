@@ -86,7 +86,8 @@ var txStatements = []string{
 	deliveredDeleteSQL, deliveredUpdateSQL, pushFailedSQL,
 	deleteAuthCodeSQL, createAqaraTokenSQL, takeRefreshTokenSQL,
 	positionBusySQL, deletePositionSQL, unplaceDeviceSQL, bindingExistsSQL,
-	subscribeSQL, unsubscribeSQL,
+	subscribeSQL, unsubscribeSQL, setPresenceSQL, unsetPresenceSQL,
+	addPushCountSQL, setPushErrorSQL, prunePushCountsSQL, pushTallySQL,
 }
 
 // readTxStatements are the statements read transactions run: warmed so

@@ -178,7 +178,33 @@ func TestUpgradeFrom0005(t *testing.T) {
 	if ended, err := s.EndSessions(ctx, []store.SessionEnd{{DID: "d1", At: time.UnixMilli(10)}}); err != nil || !ended[0] {
 		t.Fatalf("EndSessions(d1, no owner) = %v, %v", ended, err)
 	}
-	if err := s.PutPushWindow(ctx, partners.PushWindow{AppID: "pa", Start: time.UnixMilli(10), Attempts: []int{1}, Failed: []int{1}}); err != nil {
-		t.Fatalf("PutPushWindow(pre-upgrade partner): %v", err)
+	if _, err := s.AddPushCounts(ctx, "pa", []partners.PushCount{{Bucket: time.UnixMilli(10), Attempts: 1, Failed: 1}}, "HTTP 500", time.UnixMilli(0)); err != nil {
+		t.Fatalf("AddPushCounts(pre-upgrade partner): %v", err)
+	}
+}
+
+// TestUpgradeKeepsPushWarning opens a database of a binary that kept a
+// partner's push window per node (migrations up to 0009, a warned partner)
+// and checks that 0011 keeps the warning clock and last error while the
+// window's counts start afresh.
+func TestUpgradeKeepsPushWarning(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	migrateUpTo(t, path, 9, `INSERT INTO partners (app_id, key_id, app_key, name, push_url, push_app_key, push_app_secret, created_at)
+			VALUES ('pa', 'K.1', 'k', 'partner', 'https://p.example/push', 'pk', 'ps', 1);
+		INSERT INTO push_health (app_id, window_start, attempts, failed, warned_at, last_error)
+			VALUES ('pa', 10, '[30]', '[29]', 15, 'HTTP 503')`)
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open(0009 database): %v", err)
+	}
+	defer s.Close()
+	got, err := s.PushTally(ctx, "pa", time.UnixMilli(0))
+	want := partners.PushTally{WarnedAt: time.UnixMilli(15).UTC(), LastError: "HTTP 503"}
+	if err != nil || got != want {
+		t.Fatalf("PushTally after the upgrade = %+v, %v; want %+v", got, err, want)
+	}
+	if ok, err := s.SetPushWarning(ctx, "pa", time.UnixMilli(15), time.Time{}); err != nil || !ok {
+		t.Fatalf("SetPushWarning(clear the kept warning) = %v, %v", ok, err)
 	}
 }

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -9,51 +8,77 @@ import (
 	"github.com/switchboard-iot/switchboard/store"
 )
 
-// testPushHealth covers the push-failure windows.
+// testPushHealth covers push health shared by nodes: counts added by
+// several callers sum per bucket, buckets before the window are dropped,
+// the warning clock moves only by compare-and-set, and it all goes with
+// DeletePushHealth.
 func testPushHealth(t *testing.T, open opener) {
 	t.Parallel()
 	s, ctx := open(t), t.Context()
 	a, b := mustPartner(t, s, 2), mustPartner(t, s, 1)
-	list := func(want ...partners.PushWindow) {
+	tally := func(app string, since int, want partners.PushTally) {
 		t.Helper()
-		got, err := s.ListPushWindows(ctx)
-		if err != nil {
-			t.Fatalf("ListPushWindows: %v", err)
-		}
-		if len(got) != len(want) {
-			t.Fatalf("ListPushWindows = %+v, want %+v", got, want)
-		}
-		for i := range want {
-			w := want[i]
-			w.Start, w.WarnedAt = stored(w.Start), zeroOrStored(w.WarnedAt)
-			if !reflect.DeepEqual(got[i], w) {
-				t.Errorf("window %d = %+v, want %+v", i, got[i], w)
-			}
+		got, err := s.PushTally(ctx, app, at(since))
+		want.WarnedAt = zeroOrStored(want.WarnedAt)
+		if err != nil || got != want {
+			t.Fatalf("PushTally(since %d) = %+v, %v; want %+v", since, got, err, want)
 		}
 	}
-	list()
-	wa := partners.PushWindow{AppID: a.AppID, Start: at(10), Attempts: []int{3, 0, 20}, Failed: []int{1, 0, 2}, LastError: "HTTP 500"}
-	wb := partners.PushWindow{AppID: b.AppID, Start: at(20), Attempts: []int{30}, Failed: []int{29}, WarnedAt: at(15), LastError: "timeout"}
-	for _, w := range []partners.PushWindow{wa, wb} {
-		if err := s.PutPushWindow(ctx, w); err != nil {
-			t.Fatalf("PutPushWindow(%s): %v", w.AppID, err)
+	add := func(app string, counts []partners.PushCount, lastErr string, since int, want partners.PushTally) {
+		t.Helper()
+		got, err := s.AddPushCounts(ctx, app, counts, lastErr, at(since))
+		want.WarnedAt = zeroOrStored(want.WarnedAt)
+		if err != nil || got != want {
+			t.Fatalf("AddPushCounts(%+v, %q) = %+v, %v; want %+v", counts, lastErr, got, err, want)
 		}
 	}
-	list(wb, wa) // by app id: partner 1 first
-	wa.WarnedAt, wa.Attempts, wa.Failed = at(30), []int{}, []int{}
-	if err := s.PutPushWindow(ctx, wa); err != nil {
-		t.Fatalf("PutPushWindow(replace): %v", err)
+	tally(a.AppID, 0, partners.PushTally{})
+
+	// Two nodes add to the same buckets: the counts sum.
+	add(a.AppID, []partners.PushCount{{Bucket: at(10), Attempts: 5, Failed: 1}, {Bucket: at(20), Attempts: 3}}, "HTTP 500", 0,
+		partners.PushTally{Attempts: 8, Failed: 1, LastError: "HTTP 500"})
+	add(a.AppID, []partners.PushCount{{Bucket: at(20), Attempts: 4, Failed: 4}}, "", 0,
+		partners.PushTally{Attempts: 12, Failed: 5, LastError: "HTTP 500"})
+	add(b.AppID, []partners.PushCount{{Bucket: at(20), Attempts: 1, Failed: 1}}, "timeout", 0,
+		partners.PushTally{Attempts: 1, Failed: 1, LastError: "timeout"})
+	tally(a.AppID, 15, partners.PushTally{Attempts: 7, Failed: 4, LastError: "HTTP 500"}) // the window starts at since, inclusive
+	tally(a.AppID, 20, partners.PushTally{Attempts: 7, Failed: 4, LastError: "HTTP 500"})
+
+	// Adding drops the buckets before the window, for good.
+	add(a.AppID, []partners.PushCount{{Bucket: at(30), Attempts: 1}}, "", 20,
+		partners.PushTally{Attempts: 8, Failed: 4, LastError: "HTTP 500"})
+	tally(a.AppID, 0, partners.PushTally{Attempts: 8, Failed: 4, LastError: "HTTP 500"})
+	_, err := s.AddPushCounts(ctx, hexKey(99), []partners.PushCount{{Bucket: at(30), Attempts: 1}}, "", at(0))
+	wantErr(t, "AddPushCounts(unknown partner)", err, store.ErrNotFound)
+
+	// The warning clock: set from none once, moved only from its value.
+	warn := func(app string, from, to time.Time, want bool) {
+		t.Helper()
+		if ok, err := s.SetPushWarning(ctx, app, from, to); err != nil || ok != want {
+			t.Fatalf("SetPushWarning(%v -> %v) = %v, %v; want %v", from, to, ok, err, want)
+		}
 	}
-	list(wb, wa)
-	wantErr(t, "PutPushWindow(unknown partner)",
-		s.PutPushWindow(ctx, partners.PushWindow{AppID: hexKey(99), Start: at(1)}), store.ErrNotFound)
-	if err := s.DeletePushWindow(ctx, b.AppID); err != nil {
-		t.Fatalf("DeletePushWindow: %v", err)
+	warn(a.AppID, time.Time{}, at(40), true)
+	warn(a.AppID, time.Time{}, at(41), false) // another node warned first
+	warn(b.AppID, time.Time{}, at(42), true)
+	tally(a.AppID, 0, partners.PushTally{Attempts: 8, Failed: 4, WarnedAt: at(40), LastError: "HTTP 500"})
+	warn(a.AppID, at(41), time.Time{}, false)
+	warn(a.AppID, at(40), time.Time{}, true)
+	warn(a.AppID, at(40), time.Time{}, false) // cleared already
+	tally(a.AppID, 0, partners.PushTally{Attempts: 8, Failed: 4, LastError: "HTTP 500"})
+	_, err = s.SetPushWarning(ctx, hexKey(99), time.Time{}, at(40))
+	wantErr(t, "SetPushWarning(unknown partner)", err, store.ErrNotFound)
+	// A warning survives adding counts and errors.
+	add(b.AppID, nil, "HTTP 502", 0, partners.PushTally{Attempts: 1, Failed: 1, WarnedAt: at(42), LastError: "HTTP 502"})
+
+	if err := s.DeletePushHealth(ctx, b.AppID); err != nil {
+		t.Fatalf("DeletePushHealth: %v", err)
 	}
-	if err := s.DeletePushWindow(ctx, b.AppID); err != nil {
-		t.Fatalf("DeletePushWindow(again): %v", err)
+	if err := s.DeletePushHealth(ctx, b.AppID); err != nil {
+		t.Fatalf("DeletePushHealth(again): %v", err)
 	}
-	list(wa)
+	tally(b.AppID, 0, partners.PushTally{})
+	tally(a.AppID, 0, partners.PushTally{Attempts: 8, Failed: 4, LastError: "HTTP 500"})
 }
 
 // zeroOrStored is stored(t), keeping the zero time zero.

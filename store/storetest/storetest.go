@@ -80,4 +80,5 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, fresh) })
 	t.Run("PushHealth", func(t *testing.T) { testPushHealth(t, fresh) })
 	t.Run("Nonces", func(t *testing.T) { testNonces(t, fresh) })
+	t.Run("Presence", func(t *testing.T) { testPresence(t, fresh) })
 }
