@@ -257,7 +257,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	partnerAPI := aqara.New(aqara.Options{Node: s.node, Partners: s.partners, Logger: s.log, Metrics: s.metrics})
 	partnerAPI.Register(mux)
 	delivery := s.cfg.Push.Delivery()
-	delivery.Attempts, delivery.Logger = s.metrics.PushAttempts, s.log.With("adapter", "aqara")
+	delivery.Attempts, delivery.Window, delivery.Logger = s.metrics.PushAttempts, s.metrics.PushWindow, s.log.With("adapter", "aqara")
 	delivery.Claimant = s.nodeID
 	s.pushes = s.partners.NewDelivery(aqara.NewSender(partnerAPI, s.cfg.Push), delivery)
 	if err := s.pushes.Start(context.Background()); err != nil {
