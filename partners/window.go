@@ -17,6 +17,9 @@ import (
 //     hundred failures of one outage cost one halving per round trip, not a
 //     hundred; the threshold drops to the halved window;
 //   - it never leaves [1, MaxInFlight];
+//   - the first delivery after an outage (probeAfter failures in a row at a
+//     window of 1) resets the threshold to MaxInFlight: the window doubles
+//     per round trip again instead of creeping up by one;
 //   - it grows only when it was full when the acknowledged attempt started:
 //     a partner that gets few pushes does not earn a window it never used.
 //
@@ -69,6 +72,11 @@ func (w *window) done(t ticket, delivered bool) (failRun int, atFloor bool) {
 	w.inFlight--
 	switch {
 	case delivered:
+		if w.failRun >= probeAfter && w.allowed() == 1 {
+			// The partner is back after an outage (the lane was probing):
+			// its capacity is unknown, not small, so slow-start again.
+			w.ssthresh = w.ceil
+		}
 		w.failRun = 0
 		if !t.full {
 			break
