@@ -39,7 +39,7 @@ type DeliveryOptions struct {
 	// MaxInFlight caps a partner's window of attempts in flight (it adapts
 	// between 1 and this, window.go); default DefaultMaxInFlight.
 	MaxInFlight int
-	Batch       int // most pushes taken per claim; default 256
+	Batch       int // least pushes kept claimed ahead of the attempts; default 1024
 	// Claimant names this node in its claims (the node id), so a restart
 	// takes back what the previous life held (Start).
 	Claimant string
@@ -75,7 +75,7 @@ func (o DeliveryOptions) withDefaults() DeliveryOptions {
 		o.MaxInFlight = DefaultMaxInFlight
 	}
 	if o.Batch <= 0 {
-		o.Batch = 256
+		o.Batch = 1024
 	}
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = 5 * time.Second

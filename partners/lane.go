@@ -22,8 +22,8 @@ import (
 //   - each attempt is a goroutine that sends one push and hands its
 //     outcome on;
 //   - the settler records outcomes in batches (PushesDelivered,
-//     PushesFailed: one transaction each per batch), whatever arrived while
-//     the previous batch was written.
+//     PushesFailed: one transaction each per batch), whatever arrived
+//     within settleLinger or while the previous batch was written.
 //
 // A claim is a row lease long enough for every push it holds to start
 // within the window at the attempt timeout; a claimed push whose lease
@@ -36,11 +36,24 @@ import (
 // as the window grows. Order is not kept (it never was: several attempts
 // are in flight, and a failed push is retried later).
 
-// claimMargin is added to a claim's lease beyond its attempts' time.
-const claimMargin = 5 * time.Second
+// claimMargin is added to a claim's lease beyond its attempts' time;
+// maxLease caps the lease (a push it does not cover is not started, and is
+// claimed again when the lease ends).
+const (
+	claimMargin = 5 * time.Second
+	maxLease    = 2 * time.Minute
+)
 
-// settleMax bounds the outcomes recorded in one transaction.
-const settleMax = 1024
+// settleMax bounds the outcomes recorded in one transaction; settleLinger
+// is how long the settler collects outcomes before it writes them. Each
+// transaction is an fsync and holds the store's single writer (SQLite),
+// which the device path's state flushes need too; the pushes are delivered
+// already, so recording them 10 ms later only risks sending them again
+// after a crash (at least once).
+const (
+	settleMax    = 1024
+	settleLinger = 10 * time.Millisecond
+)
 
 // probeAfter is the failures in a row, with the window at 1, after which
 // the lane waits between attempts; probeMax caps that wait (RetryMax when
@@ -151,7 +164,7 @@ func (p *Delivery) step(ctx context.Context, l *lane, st *laneState) time.Durati
 		return until.Sub(now)
 	}
 	size := l.win.size()
-	wantMore := !st.drained && len(st.queue) <= size
+	wantMore := !st.drained && len(st.queue) <= p.queueTarget(size)/2
 	if !st.fresh || wantMore {
 		pt, err := p.d.Partner(ctx, l.appID)
 		if err != nil {
@@ -204,13 +217,20 @@ func (p *Delivery) step(ctx context.Context, l *lane, st *laneState) time.Durati
 	}
 }
 
-// claim leases due pushes: enough to fill the queue to twice the window
-// (so attempts never wait for a claim), at most Batch, each held long
-// enough to start at the window's pace.
+// queueTarget is how many claimed pushes a lane keeps waiting to start:
+// twice the window, and at least Batch. A claim is a write that waits for
+// the store's writer behind the device path's flushes, so it must be
+// large and early enough that attempts do not wait for it: a window held
+// small by claims that come too late would never grow (it grows only
+// while full).
+func (p *Delivery) queueTarget(size int) int { return max(p.o.Batch, 2*size) }
+
+// claim leases due pushes, refilling the queue to its target, each held
+// long enough to start at the window's pace (at most maxLease).
 func (p *Delivery) claim(ctx context.Context, l *lane, st *laneState, size int, now time.Time) error {
-	n := min(p.o.Batch, max(2*size-len(st.queue), 1))
+	n := max(p.queueTarget(size)-len(st.queue), 1)
 	rounds := (len(st.queue) + n + size - 1) / size
-	until := now.Add(time.Duration(rounds)*p.o.AttemptTimeout + claimMargin)
+	until := now.Add(min(time.Duration(rounds)*p.o.AttemptTimeout+claimMargin, maxLease))
 	due, err := p.d.store.ClaimPushes(ctx, l.appID, p.o.Claimant, now, until, n)
 	if err != nil {
 		return err
@@ -258,11 +278,13 @@ func (p *Delivery) probeWait(failRun int) time.Duration {
 }
 
 // settleLoop records outcomes until in is closed, each batch being what
-// arrived while the previous one was written.
+// arrived within settleLinger of its first outcome (or while the previous
+// batch was written).
 func (p *Delivery) settleLoop(l *lane, in <-chan outcome) {
 	batch := make([]outcome, 0, settleMax)
 	for o := range in {
 		batch = append(batch[:0], o)
+		linger := time.NewTimer(settleLinger)
 	more:
 		for len(batch) < settleMax {
 			select {
@@ -271,10 +293,11 @@ func (p *Delivery) settleLoop(l *lane, in <-chan outcome) {
 					break more
 				}
 				batch = append(batch, o)
-			default:
+			case <-linger.C:
 				break more
 			}
 		}
+		linger.Stop()
 		p.settle(l, batch)
 	}
 }

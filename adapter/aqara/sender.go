@@ -38,7 +38,7 @@ type PushOptions struct {
 	// adapts between 1 and this: partners/window.go); default
 	// partners.DefaultMaxInFlight.
 	MaxInFlight int
-	Batch       int          // most pushes claimed at once per partner; default 256
+	Batch       int          // least pushes kept claimed ahead per partner; default 1024
 	Client      *http.Client // default: one with Timeout
 	// RootCAs verify partners' https:// push URLs; nil means the system's
 	// roots. Verification is never skipped: a partner on a private CA is
