@@ -57,11 +57,11 @@ const (
 
 // probeAfter is the failures in a row, with the window at 1, after which
 // the lane waits between attempts; probeMax caps that wait (RetryMax when
-// shorter): one request per 5 s costs a dead partner nothing, and a
+// shorter): one request a second costs a dead partner nothing, and a
 // partner that is back waits at most that long for its backlog.
 const (
 	probeAfter = 3
-	probeMax   = 5 * time.Second
+	probeMax   = time.Second
 )
 
 type lane struct {
