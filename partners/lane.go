@@ -139,7 +139,12 @@ func (p *Delivery) run(l *lane) {
 	for {
 		wait := p.step(ctx, l, st)
 		if wait == 0 {
-			continue
+			select {
+			case <-p.stop:
+				return
+			default:
+				continue
+			}
 		}
 		t := time.NewTimer(wait)
 		select {
