@@ -16,9 +16,9 @@ import (
 // A lane is one partner's delivery, a pipeline of three parts so that no
 // attempt waits for another and no attempt waits for the disk:
 //
-//   - the dispatcher (run) claims due pushes, oldest first, while fewer
-//     than a window's worth wait to start, and starts attempts while the
-//     window (window.go) has room;
+//   - the dispatcher (run) keeps a queue of claimed pushes, oldest first,
+//     refilled when half empty to queueTarget, and starts attempts while
+//     the window (window.go) has room;
 //   - each attempt is a goroutine that sends one push and hands its
 //     outcome on;
 //   - the settler records outcomes in batches (PushesDelivered,
