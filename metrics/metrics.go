@@ -22,6 +22,9 @@ type Metrics struct {
 	// PushAttempts counts partner push attempts by result ("delivered",
 	// "failed", "dead": given up after the retry horizon).
 	PushAttempts *prometheus.CounterVec
+	// PushWindow is each partner's window of push attempts in flight
+	// (label app_id; partners/window.go).
+	PushWindow *prometheus.GaugeVec
 	// AcceptErrors counts failed Accept calls per listener ("mqtt",
 	// "http"); each is retried after a back-off.
 	AcceptErrors *prometheus.CounterVec
@@ -55,6 +58,10 @@ func New() *Metrics {
 			Namespace: "switchboard", Name: "push_attempts_total",
 			Help: "Partner push attempts by result (delivered, failed, dead).",
 		}, []string{"result"}),
+		PushWindow: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "switchboard", Name: "push_window",
+			Help: "Push attempts a partner may have in flight now (adapts between 1 and --push-max-in-flight).",
+		}, []string{"app_id"}),
 		AcceptErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "switchboard", Name: "accept_errors_total",
 			Help: "Failed Accept calls per listener (retried after a back-off).",
@@ -64,7 +71,7 @@ func New() *Metrics {
 			Help: "Connections closed by a limit, per listener and reason (total, per_address, no_connect).",
 		}, []string{"listener", "reason"}),
 	}
-	m.Registry.MustRegister(m.Connections, m.Messages, m.DecodeErrors, m.QueueDrops, m.PushAttempts,
+	m.Registry.MustRegister(m.Connections, m.Messages, m.DecodeErrors, m.QueueDrops, m.PushAttempts, m.PushWindow,
 		m.AcceptErrors, m.ConnectionsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

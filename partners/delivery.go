@@ -2,7 +2,6 @@ package partners
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"math"
 	mrand "math/rand/v2"
@@ -16,15 +15,16 @@ import (
 )
 
 // The delivery loop takes the outbox (outbox.go) to partners: one lane per
-// partner, each claiming due pushes in batches (a row lease in the store,
-// so with several nodes each push is attempted by one node at a time) and
-// making up to Concurrency attempts at once through a Sender (the wire
-// format is the adapter's). An
-// attempt that fails is retried with exponential back-off until GiveUp has
-// passed since the event; every attempt counts in the partner's push
-// health (pushhealth.go), which suspends a partner that keeps failing.
-// Lanes run apart from device traffic: a slow partner only fills its own
-// outbox. This file is the one place for that policy.
+// partner (lane.go), each claiming due pushes in batches (a row lease in
+// the store, so with several nodes each push is attempted by one node at a
+// time) and keeping as many attempts in flight through a Sender (the wire
+// format is the adapter's) as the partner's window allows (window.go:
+// AIMD between 1 and MaxInFlight). An attempt that fails is retried with
+// exponential back-off until GiveUp has passed since the event; every
+// attempt counts in the partner's push health (pushhealth.go), which
+// suspends a partner that keeps failing. Lanes run apart from device
+// traffic: a slow partner only fills its own outbox. This file and lane.go
+// are the one place for that policy.
 
 // Sender makes one delivery attempt of a push; nil means the partner
 // acknowledged it.
@@ -34,17 +34,18 @@ type Sender interface {
 
 // DeliveryOptions tune delivery; zero values take the defaults.
 type DeliveryOptions struct {
-	RetryMin    time.Duration // first back-off; default 1s
-	RetryMax    time.Duration // back-off cap; default 10m
-	GiveUp      time.Duration // retry horizon from the event; default 48h
-	Concurrency int           // attempts in flight per partner; default 4
-	Batch       int           // pushes taken per round; default 64
+	RetryMin time.Duration // first back-off; default 1s
+	RetryMax time.Duration // back-off cap; default 10m
+	GiveUp   time.Duration // retry horizon from the event; default 48h
+	// MaxInFlight caps a partner's window of attempts in flight (it adapts
+	// between 1 and this, window.go); default DefaultMaxInFlight.
+	MaxInFlight int
+	Batch       int // least pushes kept claimed ahead of the attempts; default 1024
 	// Claimant names this node in its claims (the node id), so a restart
 	// takes back what the previous life held (Start).
 	Claimant string
-	// AttemptTimeout bounds one attempt (the sender's own limit); with
-	// Batch and Concurrency it sets how long a round's claim on its pushes
-	// lasts. Default 5s.
+	// AttemptTimeout bounds one attempt (the sender's own limit); with the
+	// window it sets how long a claim on pushes lasts. Default 5s.
 	AttemptTimeout time.Duration
 	// FailedRetention is how long done pushes that failed at least once
 	// stay listed (the partner's failed-push query); default 12h.
@@ -57,8 +58,15 @@ type DeliveryOptions struct {
 	PendingRefresh time.Duration
 	// Attempts counts attempts by result: "delivered", "failed", "dead".
 	Attempts *prometheus.CounterVec
-	Logger   *slog.Logger
+	// Window is set to each partner's window (label app_id).
+	Window *prometheus.GaugeVec
+	Logger *slog.Logger
 }
+
+// DefaultMaxInFlight is the default ceiling of a partner's window: at
+// 100 ms a round trip it allows 2,560 pushes/s, and it is what one partner
+// may see at once from one node.
+const DefaultMaxInFlight = 256
 
 func (o DeliveryOptions) withDefaults() DeliveryOptions {
 	if o.RetryMin <= 0 {
@@ -70,11 +78,11 @@ func (o DeliveryOptions) withDefaults() DeliveryOptions {
 	if o.GiveUp <= 0 {
 		o.GiveUp = 48 * time.Hour
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
 	}
 	if o.Batch <= 0 {
-		o.Batch = 64
+		o.Batch = 1024
 	}
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = 5 * time.Second
@@ -84,6 +92,9 @@ func (o DeliveryOptions) withDefaults() DeliveryOptions {
 	}
 	if o.Attempts == nil {
 		o.Attempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "unregistered_push_attempts"}, []string{"result"})
+	}
+	if o.Window == nil {
+		o.Window = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "unregistered_push_window"}, []string{"app_id"})
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -114,11 +125,6 @@ type Delivery struct {
 	closed bool
 
 	delivered, failed, dead prometheus.Counter
-}
-
-type lane struct {
-	appID string
-	wake  chan struct{}
 }
 
 // NewDelivery returns the delivery loop of the domain's outbox through
@@ -215,7 +221,7 @@ func (p *Delivery) wakeLane(appID string) {
 	}
 	l := p.lanes[appID]
 	if l == nil {
-		l = &lane{appID: appID, wake: make(chan struct{}, 1)}
+		l = p.newLane(appID)
 		p.lanes[appID] = l
 		p.wg.Add(1)
 		go p.run(l)
@@ -224,120 +230,6 @@ func (p *Delivery) wakeLane(appID string) {
 	case l.wake <- struct{}{}:
 	default:
 	}
-}
-
-// run is one partner's lane.
-func (p *Delivery) run(l *lane) {
-	defer p.wg.Done()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-p.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	for {
-		wait := p.round(ctx, l.appID)
-		if wait == 0 {
-			continue
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-p.stop:
-			t.Stop()
-			return
-		case <-l.wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-}
-
-// round delivers one batch and returns how long to wait before the next
-// (0: go on at once).
-func (p *Delivery) round(ctx context.Context, appID string) time.Duration {
-	d := p.d
-	partner, err := d.Partner(ctx, appID)
-	if err != nil {
-		if !errors.Is(err, ErrPartnerNotFound) && ctx.Err() == nil {
-			p.log.Warn("read partner", "app_id", appID, "err", err)
-		}
-		return idlePoll
-	}
-	if partner.PushURL == "" || partner.Suspended || partner.PushSuspended {
-		return idlePoll // woken by OnPartnerChanged when this changes
-	}
-	now := time.Now()
-	due, err := d.store.ClaimPushes(ctx, appID, p.o.Claimant, now, now.Add(p.claimFor()), p.o.Batch)
-	if err != nil {
-		if ctx.Err() == nil {
-			p.log.Warn("claim due pushes", "app_id", appID, "err", err)
-		}
-		return time.Second
-	}
-	if len(due) == 0 {
-		next, ok, err := d.store.NextPushAt(ctx, appID)
-		if err != nil || !ok {
-			return idlePoll
-		}
-		return min(max(time.Until(next), time.Millisecond), idlePoll)
-	}
-	results := make([]error, len(due))
-	sem := make(chan struct{}, p.o.Concurrency)
-	var wg sync.WaitGroup
-	for i := range due {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i] = p.send.Send(ctx, partner, due[i])
-		}()
-	}
-	wg.Wait()
-	if ctx.Err() != nil {
-		return idlePoll // closing: what was in flight stays pending
-	}
-	var ok []int64
-	var fails []PushFailure
-	lastErr := ""
-	at := time.Now().UTC()
-	for i, err := range results {
-		if err == nil {
-			ok = append(ok, due[i].ID)
-			continue
-		}
-		lastErr = err.Error()
-		f := PushFailure{ID: due[i].ID, Attempts: due[i].Attempts + 1, Error: truncate(lastErr, 500), At: at}
-		f.NextAt = at.Add(p.backoff(f.Attempts))
-		f.Dead = f.NextAt.Sub(due[i].CreatedAt) > p.o.GiveUp
-		if f.Dead {
-			p.dead.Inc()
-			p.log.Warn("push given up", "app_id", appID, "msg_id", due[i].MsgID, "attempts", f.Attempts, "err", lastErr)
-		}
-		fails = append(fails, f)
-	}
-	p.delivered.Add(float64(len(ok)))
-	p.failed.Add(float64(len(fails)))
-	if err := d.pushesDelivered(ctx, appID, ok); err != nil {
-		p.log.Warn("record delivered pushes", "app_id", appID, "err", err) // they are sent again: at least once
-	}
-	if err := d.pushesFailed(ctx, appID, fails); err != nil {
-		p.log.Warn("record failed pushes", "app_id", appID, "err", err)
-	}
-	d.RecordPushAttempts(ctx, appID, len(ok), len(fails), lastErr)
-	return 0
-}
-
-// claimFor is how long a round holds its pushes (a row lease, so another
-// node sharing the store does not deliver them at the same time): every
-// attempt of the batch at its timeout, Concurrency at a time, and a
-// margin. A node that dies mid-round leaves them to the others when the
-// claim ends, or to itself at once when it restarts (Start).
-func (p *Delivery) claimFor() time.Duration {
-	rounds := (p.o.Batch + p.o.Concurrency - 1) / p.o.Concurrency
-	return time.Duration(rounds)*p.o.AttemptTimeout + 5*time.Second
 }
 
 // backoff is the wait after the n-th failed attempt: RetryMin doubling to

@@ -267,7 +267,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	partnerAPI := aqara.New(aqara.Options{Node: s.node, Partners: s.partners, Logger: s.log, Metrics: s.metrics})
 	partnerAPI.Register(mux)
 	delivery := s.cfg.Push.Delivery()
-	delivery.Attempts, delivery.Logger = s.metrics.PushAttempts, s.log.With("adapter", "aqara")
+	delivery.Attempts, delivery.Window, delivery.Logger = s.metrics.PushAttempts, s.metrics.PushWindow, s.log.With("adapter", "aqara")
 	delivery.Claimant = s.nodeID
 	if !s.owned.store && delivery.PendingRefresh == 0 { // may be shared: bound the backlog across nodes
 		delivery.PendingRefresh = partners.DefaultPendingRefresh

@@ -30,13 +30,16 @@ import (
 // partners.DeliveryOptions (Delivery gives both); zero values take the
 // defaults.
 type PushOptions struct {
-	Timeout     time.Duration // per attempt; default 5s
-	RetryMin    time.Duration // first back-off; default 1s
-	RetryMax    time.Duration // back-off cap; default 10m
-	GiveUp      time.Duration // retry horizon from the event; default 48h
-	Concurrency int           // attempts in flight per partner; default 4
-	Batch       int           // pushes taken per round; default 64
-	Client      *http.Client  // default: one with Timeout
+	Timeout  time.Duration // per attempt; default 5s
+	RetryMin time.Duration // first back-off; default 1s
+	RetryMax time.Duration // back-off cap; default 10m
+	GiveUp   time.Duration // retry horizon from the event; default 48h
+	// MaxInFlight caps each partner's window of attempts in flight (it
+	// adapts between 1 and this: partners/window.go); default
+	// partners.DefaultMaxInFlight.
+	MaxInFlight int
+	Batch       int          // least pushes kept claimed ahead per partner; default 1024
+	Client      *http.Client // default: one with Timeout
 	// RootCAs verify partners' https:// push URLs; nil means the system's
 	// roots. Verification is never skipped: a partner on a private CA is
 	// trusted by adding that CA (serve --push-ca-file), not by turning
@@ -47,11 +50,15 @@ type PushOptions struct {
 // Delivery is the retry policy of o for the partner domain.
 func (o PushOptions) Delivery() partners.DeliveryOptions {
 	return partners.DeliveryOptions{RetryMin: o.RetryMin, RetryMax: o.RetryMax, GiveUp: o.GiveUp,
-		Concurrency: o.Concurrency, Batch: o.Batch, AttemptTimeout: o.Timeout, FailedRetention: FailedRetention}
+		MaxInFlight: o.MaxInFlight, Batch: o.Batch, AttemptTimeout: o.Timeout, FailedRetention: FailedRetention}
 }
 
-// maxAnswer bounds the partner's answer read per push.
-const maxAnswer = 4 << 10
+// maxAnswer bounds the partner's answer read per push; maxDrain what is
+// read past it to keep the connection.
+const (
+	maxAnswer = 4 << 10
+	maxDrain  = 64 << 10
+)
 
 // Sender delivers one push attempt over HTTP (partners.Sender).
 type Sender struct {
@@ -66,12 +73,16 @@ func NewSender(api *API, o PushOptions) *Sender {
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = partners.DefaultMaxInFlight
 	}
 	if o.Client == nil {
+		// One kept-alive connection per attempt in flight: as many idle
+		// connections kept per host as a window can use, and no more open
+		// at once (a partner's host sees at most MaxInFlight connections
+		// from this node; partners sharing a host share that bound).
 		o.Client = &http.Client{Timeout: o.Timeout, Transport: &http.Transport{
-			Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: o.Concurrency,
+			Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: o.MaxInFlight, MaxConnsPerHost: o.MaxInFlight,
 			IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: o.Timeout,
 			TLSClientConfig: &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12},
 		}}
@@ -108,6 +119,9 @@ func (s *Sender) Send(ctx context.Context, partner partners.Partner, push store.
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	// A connection is kept alive only when its answer was read to the end:
+	// drain a longer one (bounded) rather than lose the connection.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	if err != nil {
 		return fmt.Errorf("reading answer: %w", err)
 	}

@@ -47,6 +47,9 @@ type Config struct {
 	// ReceiverLatency is how long the push scenario's partner takes to
 	// answer each push.
 	ReceiverLatency time.Duration
+	// ReceiverDown makes the push scenario's partner answer 503 for this
+	// long from the start of the load: an outage, then its backlog drains.
+	ReceiverDown time.Duration
 
 	// Compare runs the same MQTT load through another broker: "mosquitto".
 	Compare string

@@ -68,6 +68,8 @@ func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	}
 
 	start := time.Now()
+	recv.downUntil.Store(start.Add(c.ReceiverDown).UnixNano())
+	outage := watchOutage(ctx, start, c.ReceiverDown, &sent, &received)
 	lat.begin(start)
 	stop := startProgress(c.Progress, "push", start, &sent, &received)
 	// Speed changes with every report, so every report has a changed
@@ -86,7 +88,15 @@ func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 		sent.Add(1)
 	})
 	loadTime := time.Since(start)
-	drain(ctx, &received, sent.Load(), pushDrain)
+	if c.ReceiverDown > 0 {
+		// After an outage nothing may arrive for a while (the server
+		// probes the partner before it sends the backlog): no stall cut.
+		for deadline := time.Now().Add(pushDrain); ctx.Err() == nil && received.Load() < sent.Load() && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+	} else {
+		drain(ctx, &received, sent.Load(), pushDrain)
+	}
 	deliverTime := time.Since(start)
 	series := stop()
 	if r.ServerAfter, err = scrapeMetrics(ctx, t.httpURL+"/metrics"); err != nil {
@@ -99,6 +109,9 @@ func runPush(ctx context.Context, c *Config, t *target, pool *addrPool, f *fleet
 	r.LatencyWhat = fmt.Sprintf("report to partner push received (receiver answers after %v)", c.ReceiverLatency)
 	if items.Load() < r.Received*2 {
 		r.Notes = append(r.Notes, fmt.Sprintf("pushes carried %d resource items for %d reports of 2 changed resources each: the binary Stamp is not rendered (server bug, docs/benchmarks.md); lag measured from the message time (ms)", items.Load(), r.Received))
+	}
+	if c.ReceiverDown > 0 {
+		r.Notes = append(r.Notes, outage(recv.refused.Load()))
 	}
 	recv.mu.Lock() // handlers may still be finishing
 	r.Latency = lat.summary()
@@ -141,6 +154,8 @@ type pushReceiver struct {
 	latency         time.Duration
 	received, items *atomic.Int64
 	bad             atomic.Int64
+	downUntil       atomic.Int64 // Unix ns: answer 503 before it
+	refused         atomic.Int64
 
 	mu  sync.Mutex // handlers run concurrently
 	lag *recorder
@@ -163,6 +178,11 @@ func (p *pushReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil || json.Unmarshal(body, &env) != nil || json.Unmarshal([]byte(env.Data), &msg) != nil {
 		p.bad.Add(1)
 		http.Error(w, "bad push", http.StatusBadRequest)
+		return
+	}
+	if now.UnixNano() < p.downUntil.Load() {
+		p.refused.Add(1)
+		http.Error(w, "down for the bench's outage", http.StatusServiceUnavailable)
 		return
 	}
 	if p.latency > 0 {
@@ -195,4 +215,42 @@ func (p *pushReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (p *pushReceiver) String() string {
 	return "receiver latency " + strconv.Quote(p.latency.String())
+}
+
+// watchOutage follows the receiver's outage of length down from start:
+// the pushes sent until it ends are its backlog, and the time until that
+// many have been received after it is the drain. The returned func, called
+// after the run, describes it.
+func watchOutage(ctx context.Context, start time.Time, down time.Duration, sent, received *atomic.Int64) func(refused int64) string {
+	if down <= 0 {
+		return nil
+	}
+	var backlog atomic.Int64
+	var drained atomic.Int64 // ns after the outage's end; 0: not yet
+	go func() {
+		t := time.NewTimer(time.Until(start.Add(down)))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		end := time.Now()
+		backlog.Store(sent.Load())
+		for ctx.Err() == nil && time.Since(end) < down+pushDrain+time.Minute {
+			if received.Load() >= backlog.Load() {
+				drained.Store(int64(max(time.Since(end), time.Nanosecond)))
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return func(refused int64) string {
+		d := time.Duration(drained.Load())
+		if d == 0 {
+			return fmt.Sprintf("receiver down for the first %v: %d pushes backlogged at its end, not all received by the end of the run; %d attempts refused meanwhile", down, backlog.Load(), refused)
+		}
+		return fmt.Sprintf("receiver down for the first %v: %d pushes backlogged at its end, as many received %.2f s later (%.1f× faster than the outage built them up, while the load went on); %d attempts refused meanwhile",
+			down, backlog.Load(), d.Seconds(), down.Seconds()/d.Seconds(), refused)
+	}
 }

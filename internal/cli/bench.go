@@ -33,6 +33,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.Nodes, "nodes", 1, "child nodes to start (devices on the first, apps on the last); more than one needs --serve-args '--store postgres://… --bus nats://…'")
 	fs.StringVar(&c.Compare, "compare", "", "mosquitto: run the same fanin MQTT load through Mosquitto too and print the ratio")
 	fs.DurationVar(&c.ReceiverLatency, "receiver-latency", 0, "push: how long the partner's receiver takes to answer each push")
+	fs.DurationVar(&c.ReceiverDown, "receiver-down", 0, "push: the partner's receiver answers 503 for this long from the start of the load (an outage; the notes say how fast its backlog drained)")
 	serveArgs := fs.String("serve-args", "", "extra flags for the spawned `serve`, space-separated")
 	chart := fs.String("chart", "", "also draw the per-second rates and latencies as a PNG to this file")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")

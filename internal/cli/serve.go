@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-iot/switchboard/core"
 	"github.com/switchboard-iot/switchboard/internal/clientaddr"
 	"github.com/switchboard-iot/switchboard/internal/demo"
+	"github.com/switchboard-iot/switchboard/partners"
 	"github.com/switchboard-iot/switchboard/server"
 	"github.com/switchboard-iot/switchboard/store/storeopen"
 )
@@ -43,6 +44,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Push.RetryMin, "push-retry-min", time.Second, "back-off after a partner push's first failure; it doubles per failure")
 	fs.DurationVar(&cfg.Push.RetryMax, "push-retry-max", 10*time.Minute, "longest back-off between attempts of a partner push")
 	pushCA := fs.String("push-ca-file", "", "PEM file of CA certificates trusted for partners' https:// push URLs, besides the system's")
+	fs.IntVar(&cfg.Push.MaxInFlight, "push-max-in-flight", partners.DefaultMaxInFlight, "most push attempts in flight to one partner (the window adapts between 1 and this)")
 	fs.DurationVar(&cfg.Push.GiveUp, "push-give-up", 48*time.Hour, "how long a partner push is retried before it is given up")
 	fs.DurationVar(&cfg.PushPolicy.Grace, "push-suspend-grace", 30*time.Minute, "how long a partner's pushes may fail over 5% before they are suspended")
 	maxPacket := fs.Uint("mqtt-max-packet-size", 64<<10, "largest MQTT packet a device may send, in bytes")
@@ -76,6 +78,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	if *keepalive > 65535 || *pending < 1 || *maxPacket < 1024 {
 		fmt.Fprintln(stderr, "switchboard serve: --mqtt-max-keepalive must be at most 65535, --mqtt-writes-pending at least 1, --mqtt-max-packet-size at least 1024")
+		return 2
+	}
+	if cfg.Push.MaxInFlight < 1 {
+		fmt.Fprintln(stderr, "switchboard serve: --push-max-in-flight must be at least 1")
 		return 2
 	}
 	if *pushCA != "" {

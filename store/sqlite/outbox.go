@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -21,13 +22,15 @@ const pushCols = `id, msg_id, app_id, payload, state, attempts, last_error, crea
 const enqueuePushSQL = `INSERT INTO push_outbox (msg_id, app_id, payload, last_error, created_at, next_at, failed_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)`
 
-// The write steps of PushesDelivered and PushesFailed, one execution per
-// push. Only pending pushes change: a late report about a push that is done
-// already must not rewrite its history.
+// The write steps of PushesDelivered (one execution per batch: ?1 is the
+// ids as a JSON array, so a batch of hundreds is two statements, not two per
+// push) and PushesFailed (one per push). Only pending pushes change: a late
+// report about a push that is done already must not rewrite its history.
 const (
-	// A push that never failed has nothing to tell query.push.errorMsg.
-	deliveredDeleteSQL = `DELETE FROM push_outbox WHERE id = ? AND state = 0 AND failed_at IS NULL`
-	deliveredUpdateSQL = `UPDATE push_outbox SET state = 1, done_at = ? WHERE id = ? AND state = 0`
+	// A push that never failed has nothing to tell query.push.errorMsg; the
+	// delete goes first, so the update sees only the pushes that did fail.
+	deliveredDeleteSQL = `DELETE FROM push_outbox WHERE id IN (SELECT value FROM json_each(?1)) AND state = 0 AND failed_at IS NULL`
+	deliveredUpdateSQL = `UPDATE push_outbox SET state = 1, done_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND state = 0`
 	// ?5 is Dead: the push is done at ?3 and keeps its last next_at (the
 	// column is NOT NULL, and the failure's NextAt means nothing then).
 	pushFailedSQL = `UPDATE push_outbox SET attempts = ?1, last_error = ?2, failed_at = COALESCE(failed_at, ?3), claimed_by = '',
@@ -151,34 +154,27 @@ func (s *Store) PushesDelivered(ctx context.Context, ids []int64, at time.Time) 
 	if len(ids) == 0 {
 		return nil
 	}
+	list, _ := json.Marshal(ids) // []int64: cannot fail
 	return s.writeTx(ctx, "pushes delivered", func(tx *sql.Tx) error {
 		del, err := s.wq.inTx(ctx, tx, deliveredDeleteSQL)
 		if err != nil {
 			return err
 		}
 		defer del.Close()
+		res, err := del.ExecContext(ctx, string(list))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == int64(len(ids)) {
+			return err // all of them never failed: nothing to update
+		}
 		upd, err := s.wq.inTx(ctx, tx, deliveredUpdateSQL)
 		if err != nil {
 			return err
 		}
 		defer upd.Close()
-		for _, id := range ids {
-			res, err := del.ExecContext(ctx, id)
-			if err != nil {
-				return fmt.Errorf("push %d: %w", id, err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("push %d: %w", id, err)
-			}
-			if n > 0 {
-				continue // never failed: gone
-			}
-			if _, err := upd.ExecContext(ctx, toMS(at), id); err != nil {
-				return fmt.Errorf("push %d: %w", id, err)
-			}
-		}
-		return nil
+		_, err = upd.ExecContext(ctx, string(list), toMS(at))
+		return err
 	})
 }
 

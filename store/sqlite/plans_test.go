@@ -24,6 +24,7 @@ func TestQueryPlans(t *testing.T) {
 		failedPushesSQL,
 		prunePushesSQL,
 		deliveredDeleteSQL,
+		deliveredUpdateSQL,
 		pushFailedSQL,
 		deviceSubscriptionsSQL,
 		getAqaraTokenSQL,
@@ -61,7 +62,8 @@ func TestQueryPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, step := range plan {
-			if strings.HasPrefix(step, "SCAN ") || strings.Contains(step, "TEMP B-TREE") {
+			// Scanning json_each is walking the batch's own id list.
+			if (strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN json_each")) || strings.Contains(step, "TEMP B-TREE") {
 				t.Errorf("%s\nplan: %q", q, plan)
 				break
 			}
