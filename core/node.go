@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -60,6 +59,7 @@ type Node struct {
 
 	schemas  sync.Map // product key -> *datapoint.Schema (products are immutable)
 	states   *stateCache
+	online   *onlineBatch
 	follower Follower
 	sessions sessionClock
 
@@ -117,12 +117,13 @@ func New(o Options) (*Node, error) {
 		dummyHash:  dummy,
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
-		sessions:   sessionClock{nodeID: o.NodeID, seed: maphash.MakeSeed()},
+		sessions:   sessionClock{nodeID: o.NodeID},
 		publishLog: logevery.Limiter{Every: 10 * time.Second},
 		lease:      leaseKeeper{ttl: o.NodeLease, lost: o.LeaseLost, failures: logevery.Limiter{Every: 10 * time.Second}},
 		leaseDone:  make(chan struct{}),
 	}
 	n.states = newStateCache(n)
+	n.online = newOnlineBatch(o.Store)
 	return n, nil
 }
 
