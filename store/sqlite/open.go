@@ -81,7 +81,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // txStatements are the statements write transactions run; see stmtCache.warm.
 var txStatements = []string{
-	registerUpdateSQL, registerInsertSQL, putStateSQL, bindInsertSQL, bindSelectSQL,
+	registerUpdateSQL, registerInsertSQL, putStateSQL, putStatesChunkSQL, bindInsertSQL, bindSelectSQL,
 	enqueuePushSQL, deviceOnlineSQL, setDeviceOnlineSQL, endSessionSQL, deleteDeviceSQL, unbindSQL,
 	deliveredDeleteSQL, deliveredUpdateSQL, pushFailedSQL,
 	deleteAuthCodeSQL, createAqaraTokenSQL, takeRefreshTokenSQL,
