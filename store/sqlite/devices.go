@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -161,13 +162,23 @@ func (s *Store) StartSessions(ctx context.Context, starts []store.SessionStart) 
 		return out, nil
 	}
 	err := s.writeTx(ctx, fmt.Sprintf("start %d sessions", len(starts)), func(tx *sql.Tx) error {
+		online, err := s.onlineFlagsTx(ctx, tx, starts)
+		if err != nil {
+			return err
+		}
 		for i, e := range starts {
-			was, err := s.startSessionTx(ctx, tx, e)
-			if errors.Is(err, sql.ErrNoRows) {
+			was, found := online[e.DID]
+			if !found {
 				continue // absent: not Found, nothing written
 			}
-			if err != nil {
+			if _, err := s.execTx(ctx, tx, setDeviceOnlineSQL, toNullMS(e.At), e.Owner.NodeID, e.Owner.Epoch, e.Owner.Seq, e.DID); err != nil {
 				return fmt.Errorf("device %q: %w", e.DID, err)
+			}
+			online[e.DID] = true // for a later entry of the same did
+			if !was {
+				if err := s.enqueueTx(ctx, tx, e.Pushes); err != nil {
+					return err
+				}
 			}
 			out[i] = store.SessionStarted{Found: true, WasOnline: was}
 		}
@@ -177,6 +188,41 @@ func (s *Store) StartSessions(ctx context.Context, starts []store.SessionStart) 
 		return nil, err
 	}
 	return out, nil
+}
+
+// onlineFlagsSQL reads the online flag of every did in a JSON array: one
+// statement for a whole batch of connects instead of one per device.
+const onlineFlagsSQL = `SELECT did, online FROM devices WHERE did IN (SELECT value FROM json_each(?))`
+
+// onlineFlagsTx returns the online flag of each entry's device that exists.
+func (s *Store) onlineFlagsTx(ctx context.Context, tx *sql.Tx, starts []store.SessionStart) (map[string]bool, error) {
+	dids := make([]string, len(starts))
+	for i, e := range starts {
+		dids[i] = e.DID
+	}
+	list, err := json.Marshal(dids)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.wq.inTx(ctx, tx, onlineFlagsSQL)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	online := make(map[string]bool, len(starts))
+	for rows.Next() {
+		var did string
+		var on bool
+		if err := rows.Scan(&did, &on); err != nil {
+			return nil, err
+		}
+		online[did] = on
+	}
+	return online, rows.Err()
 }
 
 // startSessionTx is one SetDeviceOnline inside tx; sql.ErrNoRows, with
