@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -66,6 +65,7 @@ type Node struct {
 
 	schemas  sync.Map // product key -> *datapoint.Schema (products are immutable)
 	states   *stateCache
+	online   *onlineBatch
 	follower Follower
 	sessions sessionClock
 
@@ -122,7 +122,7 @@ func New(o Options) (*Node, error) {
 		dummyHash:  dummy,
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
-		sessions:   sessionClock{nodeID: o.NodeID, seed: maphash.MakeSeed()},
+		sessions:   sessionClock{nodeID: o.NodeID},
 		publishLog: logevery.Limiter{Every: 10 * time.Second},
 		lease: leaseKeeper{ttl: o.NodeLease, lost: o.LeaseLost, failures: logevery.Limiter{Every: 10 * time.Second},
 			reapFailures: logevery.Limiter{Every: 10 * time.Second}},
@@ -138,6 +138,7 @@ func New(o Options) (*Node, error) {
 		n.presence = NewMemoryPresence()
 	}
 	n.states = newStateCache(n)
+	n.online = newOnlineBatch(o.Store)
 	return n, nil
 }
 

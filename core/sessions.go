@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,12 +33,7 @@ type sessionClock struct {
 	seq   atomic.Int64
 	// locks serialise the store write and the bus event of one device, so
 	// its events leave in the order the store applied them.
-	locks [64]sync.Mutex
-	seed  maphash.Seed
-}
-
-func (c *sessionClock) lock(did string) *sync.Mutex {
-	return &c.locks[maphash.String(c.seed, did)%uint64(len(c.locks))]
+	locks didLocks
 }
 
 // reconcileBatch is how many stale sessions one transaction ends.
@@ -121,12 +114,18 @@ func (n *Node) endSessions(ctx context.Context, ds []store.Device) (int, error) 
 func (n *Node) DeviceOnline(ctx context.Context, d store.Device) (store.SessionOwner, error) {
 	c := &n.sessions
 	owner := store.SessionOwner{NodeID: c.nodeID, Epoch: c.epoch.Load(), Seq: c.seq.Add(1)}
-	mu := c.lock(d.DID)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock := c.locks.lock(d.DID)
+	defer unlock()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	pushes := n.follower.ForStatus(d.DID, d.ProductKey, true, now)
-	was, err := n.store.SetDeviceOnline(ctx, d.DID, owner, now, pushes...)
+	// Group-committed with the other connects in flight (onlinebatch.go);
+	// this device's lock is held throughout, so its events keep the
+	// store's order.
+	res, err := n.online.start(ctx, store.SessionStart{DID: d.DID, Owner: owner, At: now, Pushes: pushes})
+	if err == nil && !res.Found {
+		err = store.ErrNotFound
+	}
+	was := res.WasOnline
 	if err != nil || was {
 		n.follower.Unwritten(pushes)
 		if errors.Is(err, store.ErrNotFound) {
@@ -151,11 +150,10 @@ func (n *Node) DeviceOnline(ctx context.Context, d store.Device) (store.SessionO
 // latest state is flushed and dropped from the cache: the next session may
 // land on another node.
 func (n *Node) DeviceOffline(ctx context.Context, d store.Device, owner store.SessionOwner) error {
-	mu := n.sessions.lock(d.DID)
-	mu.Lock()
+	unlock := n.sessions.locks.lock(d.DID)
 	d.Owner = owner
 	_, err := n.endSessions(ctx, []store.Device{d})
-	mu.Unlock()
+	unlock()
 	n.states.release(ctx, d.DID)
 	return err
 }

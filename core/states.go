@@ -32,9 +32,14 @@ import (
 // sync, which asks for a flush at once; concurrent waiters share it (group
 // commit).
 type stateCache struct {
-	n       *Node
-	mu      sync.Mutex
-	m       map[string]*deviceState
+	n  *Node
+	mu sync.Mutex
+	m  map[string]*deviceState
+	// dirty lists the dids of m whose state is not yet written, so a
+	// flush costs the reports since the last one, not a walk over every
+	// connected device. A did may be listed twice or be gone from m; the
+	// entry's own dirty flag decides.
+	dirty   []string
 	pushes  []store.Push    // report pushes waiting for the next flush
 	next    chan struct{}   // closed when the next flush to start commits
 	stalled []chan struct{} // waiters of flushes that failed, retried
@@ -90,6 +95,9 @@ func (c *stateCache) merge(ctx context.Context, did string, s *datapoint.Schema,
 		v.Bytes = append(st.msg.Values[i].Bytes[:0], v.Bytes...)
 		st.msg.Values[i] = v
 		st.msg.Present[i] = true
+	}
+	if !st.dirty {
+		c.dirty = append(c.dirty, did)
 	}
 	st.dirty = true
 	st.at = at
@@ -170,14 +178,16 @@ func (c *stateCache) get(did string) (attrs []byte, at time.Time, ok bool) {
 
 // collectLocked takes the dirty entries as store rows; c.mu is held.
 func (c *stateCache) collectLocked() []store.State {
-	var out []store.State
-	for did, st := range c.m {
-		if !st.dirty {
+	out := make([]store.State, 0, len(c.dirty))
+	for _, did := range c.dirty {
+		st := c.m[did]
+		if st == nil || !st.dirty {
 			continue
 		}
 		out = append(out, store.State{DID: did, Attrs: st.schema.AppendJSON(nil, st.msg), UpdatedAt: st.at})
 		st.dirty = false
 	}
+	c.dirty = c.dirty[:0]
 	return out
 }
 
@@ -199,8 +209,9 @@ func (c *stateCache) flush(ctx context.Context) error {
 		if err := c.n.store.PutStates(ctx, rows, pushes...); err != nil {
 			c.mu.Lock()
 			for _, r := range rows {
-				if st := c.m[r.DID]; st != nil {
+				if st := c.m[r.DID]; st != nil && !st.dirty {
 					st.dirty = true
+					c.dirty = append(c.dirty, r.DID)
 				}
 			}
 			c.pushes = append(pushes, c.pushes...)

@@ -52,6 +52,12 @@ type Devices interface {
 	// only when the device was offline; wasOnline reports that it was not.
 	// ErrNotFound (nothing written) if absent.
 	SetDeviceOnline(ctx context.Context, did string, owner SessionOwner, at time.Time, pushes ...Push) (wasOnline bool, err error)
+	// StartSessions is SetDeviceOnline for every entry, in one transaction
+	// (one disk sync for a burst of connects: the core's group commit).
+	// Entries of one did apply in their order. An absent device is
+	// reported as not Found and does not fail the others; any other error
+	// writes none of the batch, and the results are then nil.
+	StartSessions(ctx context.Context, starts []SessionStart) ([]SessionStarted, error)
 	// EndSessions is a compare-and-set per entry: a device goes offline at
 	// its At, with its pushes in the same transaction, only when it is
 	// online and its Owner is the entry's. ended[i] reports whether entry i

@@ -16,6 +16,22 @@ type SessionOwner struct {
 	Seq    int64
 }
 
+// SessionStart is one entry of StartSessions: SetDeviceOnline's arguments.
+type SessionStart struct {
+	DID    string
+	Owner  SessionOwner
+	At     time.Time
+	Pushes []Push // enqueued only if the device was offline
+}
+
+// SessionStarted is what StartSessions did with one entry.
+type SessionStarted struct {
+	// Found is false when there is no such device; nothing was written
+	// for the entry (SetDeviceOnline's ErrNotFound).
+	Found     bool
+	WasOnline bool
+}
+
 // SessionEnd is one compare-and-set of EndSessions.
 type SessionEnd struct {
 	DID    string

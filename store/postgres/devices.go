@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -93,18 +95,60 @@ WHERE online AND (owner_node = $1 AND owner_epoch < $2 OR owner_node = '') ORDER
 func (s *Store) SetDeviceOnline(ctx context.Context, did string, owner store.SessionOwner, at time.Time, pushes ...store.Push) (bool, error) {
 	var was bool
 	err := s.writeTx(ctx, fmt.Sprintf("set device %q online", did), func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, lockDeviceOnlineSQL, did).Scan(&was); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, setDeviceOnlineSQL, toNullMS(at), owner.NodeID, owner.Epoch, owner.Seq, did); err != nil {
-			return err
-		}
-		if was {
-			return nil
-		}
-		return enqueueTx(ctx, tx, pushes)
+		var err error
+		was, err = startSessionTx(ctx, tx, store.SessionStart{DID: did, Owner: owner, At: at, Pushes: pushes})
+		return err
 	})
 	return was, err
+}
+
+// StartSessions is SetDeviceOnline for each entry, in one transaction.
+// The rows are locked in did order, whatever the order of the entries, so
+// two nodes' batches over the same devices cannot deadlock; entries of one
+// did keep their order.
+func (s *Store) StartSessions(ctx context.Context, starts []store.SessionStart) ([]store.SessionStarted, error) {
+	out := make([]store.SessionStarted, len(starts))
+	if len(starts) == 0 {
+		return out, nil
+	}
+	order := make([]int, len(starts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return starts[order[a]].DID < starts[order[b]].DID })
+	err := s.writeTx(ctx, fmt.Sprintf("start %d sessions", len(starts)), func(tx pgx.Tx) error {
+		for _, i := range order {
+			e := starts[i]
+			was, err := startSessionTx(ctx, tx, e)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue // absent: not Found, nothing written
+			}
+			if err != nil {
+				return fmt.Errorf("device %q: %w", e.DID, err)
+			}
+			out[i] = store.SessionStarted{Found: true, WasOnline: was}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// startSessionTx is one SetDeviceOnline inside tx; pgx.ErrNoRows, with
+// nothing written, when the device is absent.
+func startSessionTx(ctx context.Context, tx pgx.Tx, e store.SessionStart) (was bool, err error) {
+	if err := tx.QueryRow(ctx, lockDeviceOnlineSQL, e.DID).Scan(&was); err != nil {
+		return false, err
+	}
+	if _, err := tx.Exec(ctx, setDeviceOnlineSQL, toNullMS(e.At), e.Owner.NodeID, e.Owner.Epoch, e.Owner.Seq, e.DID); err != nil {
+		return false, err
+	}
+	if was {
+		return true, nil
+	}
+	return false, enqueueTx(ctx, tx, e.Pushes)
 }
 
 // EndSessions takes each device offline whose owner is still the entry's,

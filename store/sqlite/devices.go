@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,18 +148,96 @@ WHERE online = 1 AND (owner_node = ?1 AND owner_epoch < ?2 OR owner_node = '') O
 func (s *Store) SetDeviceOnline(ctx context.Context, did string, owner store.SessionOwner, at time.Time, pushes ...store.Push) (bool, error) {
 	var was bool
 	err := s.writeTx(ctx, fmt.Sprintf("set device %q online", did), func(tx *sql.Tx) error {
-		if err := s.queryRowTx(ctx, tx, deviceOnlineSQL, did).Scan(&was); err != nil {
-			return err
-		}
-		if _, err := s.execTx(ctx, tx, setDeviceOnlineSQL, toNullMS(at), owner.NodeID, owner.Epoch, owner.Seq, did); err != nil {
-			return err
-		}
-		if was {
-			return nil
-		}
-		return s.enqueueTx(ctx, tx, pushes)
+		var err error
+		was, err = s.startSessionTx(ctx, tx, store.SessionStart{DID: did, Owner: owner, At: at, Pushes: pushes})
+		return err
 	})
 	return was, err
+}
+
+// StartSessions is SetDeviceOnline for each entry, in one transaction.
+func (s *Store) StartSessions(ctx context.Context, starts []store.SessionStart) ([]store.SessionStarted, error) {
+	out := make([]store.SessionStarted, len(starts))
+	if len(starts) == 0 {
+		return out, nil
+	}
+	err := s.writeTx(ctx, fmt.Sprintf("start %d sessions", len(starts)), func(tx *sql.Tx) error {
+		online, err := s.onlineFlagsTx(ctx, tx, starts)
+		if err != nil {
+			return err
+		}
+		for i, e := range starts {
+			was, found := online[e.DID]
+			if !found {
+				continue // absent: not Found, nothing written
+			}
+			if _, err := s.execTx(ctx, tx, setDeviceOnlineSQL, toNullMS(e.At), e.Owner.NodeID, e.Owner.Epoch, e.Owner.Seq, e.DID); err != nil {
+				return fmt.Errorf("device %q: %w", e.DID, err)
+			}
+			online[e.DID] = true // for a later entry of the same did
+			if !was {
+				if err := s.enqueueTx(ctx, tx, e.Pushes); err != nil {
+					return err
+				}
+			}
+			out[i] = store.SessionStarted{Found: true, WasOnline: was}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// onlineFlagsSQL reads the online flag of every did in a JSON array: one
+// statement for a whole batch of connects instead of one per device.
+const onlineFlagsSQL = `SELECT did, online FROM devices WHERE did IN (SELECT value FROM json_each(?))`
+
+// onlineFlagsTx returns the online flag of each entry's device that exists.
+func (s *Store) onlineFlagsTx(ctx context.Context, tx *sql.Tx, starts []store.SessionStart) (map[string]bool, error) {
+	dids := make([]string, len(starts))
+	for i, e := range starts {
+		dids[i] = e.DID
+	}
+	list, err := json.Marshal(dids)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.wq.inTx(ctx, tx, onlineFlagsSQL)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	online := make(map[string]bool, len(starts))
+	for rows.Next() {
+		var did string
+		var on bool
+		if err := rows.Scan(&did, &on); err != nil {
+			return nil, err
+		}
+		online[did] = on
+	}
+	return online, rows.Err()
+}
+
+// startSessionTx is one SetDeviceOnline inside tx; sql.ErrNoRows, with
+// nothing written, when the device is absent.
+func (s *Store) startSessionTx(ctx context.Context, tx *sql.Tx, e store.SessionStart) (was bool, err error) {
+	if err := s.queryRowTx(ctx, tx, deviceOnlineSQL, e.DID).Scan(&was); err != nil {
+		return false, err
+	}
+	if _, err := s.execTx(ctx, tx, setDeviceOnlineSQL, toNullMS(e.At), e.Owner.NodeID, e.Owner.Epoch, e.Owner.Seq, e.DID); err != nil {
+		return false, err
+	}
+	if was {
+		return true, nil
+	}
+	return false, s.enqueueTx(ctx, tx, e.Pushes)
 }
 
 // EndSessions takes each device offline whose owner is still the entry's,

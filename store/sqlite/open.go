@@ -81,8 +81,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // txStatements are the statements write transactions run; see stmtCache.warm.
 var txStatements = []string{
-	registerUpdateSQL, registerInsertSQL, putStateSQL, bindInsertSQL, bindSelectSQL,
-	enqueuePushSQL, deviceOnlineSQL, setDeviceOnlineSQL, endSessionSQL, deleteDeviceSQL, unbindSQL,
+	registerUpdateSQL, registerInsertSQL, putStateSQL, putStatesChunkSQL, bindInsertSQL, bindSelectSQL,
+	enqueuePushSQL, deviceOnlineSQL, onlineFlagsSQL, setDeviceOnlineSQL, endSessionSQL, deleteDeviceSQL, unbindSQL,
 	deliveredDeleteSQL, deliveredUpdateSQL, pushFailedSQL,
 	deleteAuthCodeSQL, createAqaraTokenSQL, takeRefreshTokenSQL,
 	positionBusySQL, deletePositionSQL, unplaceDeviceSQL, bindingExistsSQL,

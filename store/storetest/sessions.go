@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func startOne(t *testing.T, s store.Store, did string, o store.SessionOwner, sec
 	return was
 }
 
-// testSessions covers the online state: SetDeviceOnline, the
+// testSessions covers the online state: SetDeviceOnline, StartSessions, the
 // compare-and-set of EndSessions in both orders and concurrently,
 // StaleSessions and StartNode.
 func testSessions(t *testing.T, open opener) {
@@ -180,6 +181,65 @@ func testSessions(t *testing.T, open opener) {
 			if !getDevice(t, s, did(n)).Online {
 				t.Errorf("device %d went offline in a rolled-back batch", n)
 			}
+		}
+	})
+
+	t.Run("StartBatch", func(t *testing.T) {
+		// One transaction for many connects: each entry is SetDeviceOnline,
+		// a missing device is reported and skipped, entries of one did
+		// apply in order (the second is a takeover of the first).
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		pa := mustPartner(t, s, 1)
+		p := mustProduct(t, s, 1)
+		for n := 1; n <= 3; n++ {
+			mustRegister(t, s, newDevice(n, p.Key, n))
+		}
+		startOne(t, s, did(2), owner(1, 2), 10)
+		got, err := s.StartSessions(ctx, []store.SessionStart{
+			{DID: did(3), Owner: owner(1, 3), At: at(20), Pushes: []store.Push{newPush(1, pa.AppID, 20)}},
+			{DID: did(2), Owner: owner(1, 4), At: at(20), Pushes: []store.Push{newPush(2, pa.AppID, 20)}},
+			{DID: did(9), Owner: owner(1, 5), At: at(20), Pushes: []store.Push{newPush(3, pa.AppID, 20)}},
+			{DID: did(1), Owner: owner(1, 6), At: at(21), Pushes: []store.Push{newPush(4, pa.AppID, 21)}},
+			{DID: did(1), Owner: owner(1, 7), At: at(22), Pushes: []store.Push{newPush(5, pa.AppID, 22)}},
+		})
+		want := []store.SessionStarted{{Found: true}, {Found: true, WasOnline: true}, {}, {Found: true}, {Found: true, WasOnline: true}}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("StartSessions = %v, %v; want %v", got, err, want)
+		}
+		// Only the offline -> online changes; pushes of different devices
+		// may be enqueued in any order (PostgreSQL locks rows in did order).
+		due, err := s.DuePushes(ctx, pa.AppID, never, 0)
+		slices.SortFunc(due, func(a, b store.Push) int { return strings.Compare(a.MsgID, b.MsgID) })
+		checkMsgIDs(t, "pending pushes", due, err, 1, 4)
+		for n, o := range map[int]store.SessionOwner{1: owner(1, 7), 2: owner(1, 4), 3: owner(1, 3)} {
+			if d := getDevice(t, s, did(n)); !d.Online || d.Owner != o {
+				t.Errorf("device %d = online %v, owner %+v; want online, owner %+v", n, d.Online, d.Owner, o)
+			}
+		}
+		if endOne(t, s, did(1), owner(1, 6), 23) {
+			t.Error("the batch's first session of a device, taken over by its second, ended it")
+		}
+		// A push that cannot be enqueued rolls back the whole batch.
+		endOne(t, s, did(3), owner(1, 3), 24)
+		got, err = s.StartSessions(ctx, []store.SessionStart{
+			{DID: did(3), Owner: owner(1, 8), At: at(25)},
+			{DID: did(1), Owner: owner(1, 9), At: at(25)},
+		})
+		if err != nil || len(got) != 2 {
+			t.Fatalf("StartSessions = %v, %v", got, err)
+		}
+		endOne(t, s, did(3), owner(1, 8), 26)
+		_, err = s.StartSessions(ctx, []store.SessionStart{
+			{DID: did(2), Owner: owner(1, 10), At: at(27)},
+			{DID: did(3), Owner: owner(1, 11), At: at(27), Pushes: []store.Push{newPush(1, pa.AppID, 27)}},
+		})
+		wantErr(t, "StartSessions(taken MsgID)", err, store.ErrConflict)
+		if d := getDevice(t, s, did(2)); d.Owner != owner(1, 4) {
+			t.Errorf("device 2's owner = %+v after a rolled-back batch, want %+v", d.Owner, owner(1, 4))
+		}
+		if getDevice(t, s, did(3)).Online {
+			t.Error("device 3 went online in a rolled-back batch")
 		}
 	})
 

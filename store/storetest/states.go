@@ -30,6 +30,35 @@ func testStates(t *testing.T, open opener) {
 		}
 	})
 
+	t.Run("LargeBatch", func(t *testing.T) {
+		// A flush of many devices (engines may write it in chunks): every
+		// state stored, a did given twice keeps its later state wherever
+		// the two fall, a missing device is skipped.
+		t.Parallel()
+		s, ctx := open(t), t.Context()
+		p := mustProduct(t, s, 1)
+		const devices = 75
+		var batch []store.State
+		for n := 1; n <= devices; n++ {
+			mustRegister(t, s, newDevice(n, p.Key, n))
+			batch = append(batch, store.State{DID: did(n), Attrs: attrs(n, 1), UpdatedAt: at(10)})
+		}
+		batch = append(batch, store.State{DID: did(devices + 1), Attrs: attrs(devices+1, 1), UpdatedAt: at(10)})
+		for _, n := range []int{1, 40, devices} {
+			batch = append(batch, store.State{DID: did(n), Attrs: attrs(n, 2), UpdatedAt: at(11)})
+		}
+		mustPut(t, s, batch...)
+		for n := 1; n <= devices; n++ {
+			want := store.State{DID: did(n), Attrs: attrs(n, 1), UpdatedAt: at(10)}
+			if n == 1 || n == 40 || n == devices {
+				want = store.State{DID: did(n), Attrs: attrs(n, 2), UpdatedAt: at(11)}
+			}
+			checkState(t, getState(t, s, did(n)), want)
+		}
+		_, err := s.GetState(ctx, did(devices+1))
+		wantErr(t, "GetState(device that never existed)", err, store.ErrNotFound)
+	})
+
 	t.Run("GetMissing", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), t.Context()
