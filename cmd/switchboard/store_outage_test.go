@@ -124,7 +124,7 @@ func TestPostgresOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	connect := func() (paho.Client, error) {
-		o := paho.NewClientOptions().AddBroker("tcp://"+n.mqttAddr(t)).SetClientID(dev.DID).SetUsername(dev.DID).
+		o := paho.NewClientOptions().AddBroker("tcp://" + n.mqttAddr(t)).SetClientID(dev.DID).SetUsername(dev.DID).
 			SetPassword(dev.Passcode).SetProtocolVersion(4).SetAutoReconnect(false).SetConnectRetry(false).
 			SetConnectTimeout(10 * time.Second)
 		c := paho.NewClient(o)
