@@ -30,5 +30,6 @@ type Store interface {
 	Tokens
 	Bindings
 	Nodes
+	RateLimits
 	io.Closer
 }
