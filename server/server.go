@@ -245,6 +245,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		WSPort:         orDefault(s.cfg.PublicWSPort, orDefault(httpPort, httpsPort)),
 		WSSPort:        orDefault(s.cfg.PublicWSSPort, orDefault(httpsPort, httpPort)),
 		AllowedOrigins: s.cfg.AllowedOrigins,
+		Limits:         s.store, // budgets shared by the nodes on the store
 	}).Register(mux)
 	if s.ws, err = gizws.New(gizws.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, AllowedOrigins: s.cfg.AllowedOrigins}); err != nil {
 		return nil, err
