@@ -17,7 +17,6 @@ import (
 	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
 
-
 // engines opens a fresh shared store of each engine: SQLite always,
 // PostgreSQL where the test database is set up (pgtest).
 var engines = map[string]func(t *testing.T) store.Store{
