@@ -31,5 +31,6 @@ type Store interface {
 	Bindings
 	Nodes
 	RateLimits
+	Bootstrap
 	io.Closer
 }

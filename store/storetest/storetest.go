@@ -82,4 +82,5 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("PushHealth", func(t *testing.T) { testPushHealth(t, fresh) })
 	t.Run("Nonces", func(t *testing.T) { testNonces(t, fresh) })
 	t.Run("RateLimits", func(t *testing.T) { testRateLimits(t, fresh) })
+	t.Run("Bootstrap", func(t *testing.T) { testBootstrap(t, fresh) })
 }
