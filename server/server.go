@@ -125,15 +125,17 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.listenTLS(); err != nil {
 		return nil, err
 	}
-	if s.AdminToken, s.AdminTokenCreated, err = loadAdminToken(cfg.DataDir, cfg.AdminToken); err != nil {
-		return nil, fmt.Errorf("admin token: %w", err)
-	}
 	if cfg.NodeID, err = loadNodeID(cfg.DataDir, cfg.NodeID); err != nil {
 		return nil, fmt.Errorf("node id: %w", err)
 	}
 	s.nodeID = cfg.NodeID
 	if err := s.openBackends(ctx); err != nil {
 		return nil, err
+	}
+	// After the store: a generated token is the one every node sharing it
+	// uses (admintoken.go).
+	if s.AdminToken, s.AdminTokenCreated, err = settleAdminToken(ctx, cfg.DataDir, cfg.AdminToken, s.store); err != nil {
+		return nil, fmt.Errorf("admin token: %w", err)
 	}
 	s.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Namespace: "switchboard", Name: "bus_dropped_total",
