@@ -24,17 +24,18 @@ const adminTokenName = "admin_token"
 // to start claims its token (the one in its data dir, or a new one) in the
 // store; every other node takes that one and keeps it in its own data dir,
 // for `switchboard admin` on that machine. created tells the caller to
-// print it: this start generated the token every node now uses.
+// print it: this start generated the token every node now uses; taken,
+// that this start wrote another node's token into the data dir.
 func settleAdminToken(ctx context.Context, dataDir, configured string, shared interface {
 	ClaimValue(ctx context.Context, name, value string) (string, bool, error)
-}) (token string, created bool, err error) {
+}) (token string, created, taken bool, err error) {
 	if configured != "" {
-		return configured, false, nil
+		return configured, false, false, nil
 	}
 	path := filepath.Join(dataDir, AdminTokenFile)
 	kept, err := readTokenFile(path)
 	if err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
 	candidate := kept
 	if candidate == "" {
@@ -42,18 +43,18 @@ func settleAdminToken(ctx context.Context, dataDir, configured string, shared in
 	}
 	token, won, err := shared.ClaimValue(ctx, adminTokenName, candidate)
 	if err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
 	if kept != "" {
 		if token != kept {
-			return "", false, fmt.Errorf("%s is not the admin token of the nodes sharing this store; delete it to take theirs, or give every node the same --admin-token", path)
+			return "", false, false, fmt.Errorf("%s is not the admin token of the nodes sharing this store; delete it to take theirs, or give every node the same --admin-token", path)
 		}
-		return kept, false, nil
+		return kept, false, false, nil
 	}
 	if err := writeTokenFile(path, token); err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
-	return token, won, nil
+	return token, won, !won, nil
 }
 
 // readTokenFile returns the token kept at path, "" when there is none.

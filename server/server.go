@@ -65,9 +65,12 @@ type Server struct {
 	lock     *os.File          // the data dir's lock (datadirlock.go), held until closeAll
 
 	// AdminToken is the token /admin/v1 accepts; AdminTokenCreated is true
-	// when this start generated it (the caller prints it once).
+	// when this start generated it (the caller prints it once);
+	// AdminTokenTaken when this start wrote the token another node sharing
+	// the store generated into the data dir (the caller says where it is).
 	AdminToken        string
 	AdminTokenCreated bool
+	AdminTokenTaken   bool
 	// CertificateCreated is true when this start generated the self-signed
 	// certificate (the caller says where it is).
 	CertificateCreated bool
@@ -134,7 +137,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	// After the store: a generated token is the one every node sharing it
 	// uses (admintoken.go).
-	if s.AdminToken, s.AdminTokenCreated, err = settleAdminToken(ctx, cfg.DataDir, cfg.AdminToken, s.store); err != nil {
+	if s.AdminToken, s.AdminTokenCreated, s.AdminTokenTaken, err = settleAdminToken(ctx, cfg.DataDir, cfg.AdminToken, s.store); err != nil {
 		return nil, fmt.Errorf("admin token: %w", err)
 	}
 	s.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
