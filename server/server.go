@@ -250,7 +250,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		WSPort:         orDefault(s.cfg.PublicWSPort, orDefault(httpPort, httpsPort)),
 		WSSPort:        orDefault(s.cfg.PublicWSSPort, orDefault(httpsPort, httpPort)),
 		AllowedOrigins: s.cfg.AllowedOrigins,
-		Limits:         s.store, // budgets shared by the nodes on the store
+		Limits:         s.sharedLimits(),
 	}).Register(mux)
 	if s.ws, err = gizws.New(gizws.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, AllowedOrigins: s.cfg.AllowedOrigins}); err != nil {
 		return nil, err
@@ -273,6 +273,19 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		return nil, err
 	}
 	return mux, nil
+}
+
+// sharedLimits is where the app API keeps its login and sign-in budgets:
+// in a store the caller gave (PostgreSQL, or one shared by nodes in a
+// test), so every node on it spends one budget; nil, the node's memory,
+// for the SQLite the node opened in its data dir, which no other node can
+// open (the data dir's lock), so its own budget is already the only one
+// and a take need not cost an fsync.
+func (s *Server) sharedLimits() gizapp.Limits {
+	if s.owned.store {
+		return nil
+	}
+	return s.store
 }
 
 // HTTPAddr is the bound HTTP address (nil when off).
