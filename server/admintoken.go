@@ -26,6 +26,10 @@ const adminTokenName = "admin_token"
 // for `switchboard admin` on that machine. created tells the caller to
 // print it: this start generated the token every node now uses; taken,
 // that this start wrote another node's token into the data dir.
+//
+// shared is nil for the SQLite the node opened in its own data dir: no
+// other node can share it, so the data dir alone keeps the token, as it
+// always did (delete the file to have a new one generated).
 func settleAdminToken(ctx context.Context, dataDir, configured string, shared interface {
 	ClaimValue(ctx context.Context, name, value string) (string, bool, error)
 }) (token string, created, taken bool, err error) {
@@ -41,9 +45,11 @@ func settleAdminToken(ctx context.Context, dataDir, configured string, shared in
 	if candidate == "" {
 		candidate = "sba_" + core.NewKey() + core.NewKey()[:16]
 	}
-	token, won, err := shared.ClaimValue(ctx, adminTokenName, candidate)
-	if err != nil {
-		return "", false, false, err
+	token, won := candidate, kept == ""
+	if shared != nil {
+		if token, won, err = shared.ClaimValue(ctx, adminTokenName, candidate); err != nil {
+			return "", false, false, err
+		}
 	}
 	if kept != "" {
 		if token != kept {

@@ -157,3 +157,29 @@ func TestConfiguredAdminTokenOnEveryNode(t *testing.T) {
 		t.Fatalf("a configured token was written to the data dir: %v", err)
 	}
 }
+
+// TestAdminTokenOwnStoreStaysInDataDir: a node on the SQLite of its own data
+// dir, which no other node can share, keeps its generated token in the
+// data dir alone: deleting the file has a new one generated, as before
+// nodes shared stores.
+func TestAdminTokenOwnStoreStaysInDataDir(t *testing.T) {
+	cfg := nodeConfig(t, nil)
+	first, err := server.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !first.AdminTokenCreated {
+		t.Fatal("the first start did not generate the admin token")
+	}
+	if err := os.Remove(filepath.Join(cfg.DataDir, server.AdminTokenFile)); err != nil {
+		t.Fatal(err)
+	}
+	again := startAtOnce(t, cfg)[0]
+	if !again.AdminTokenCreated || again.AdminTokenTaken || again.AdminToken == first.AdminToken {
+		t.Fatalf("after deleting the file: created %v, taken %v, same token %v; want a new one generated",
+			again.AdminTokenCreated, again.AdminTokenTaken, again.AdminToken == first.AdminToken)
+	}
+}

@@ -137,7 +137,13 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	// After the store: a generated token is the one every node sharing it
 	// uses (admintoken.go).
-	if s.AdminToken, s.AdminTokenCreated, s.AdminTokenTaken, err = settleAdminToken(ctx, cfg.DataDir, cfg.AdminToken, s.store); err != nil {
+	var claims interface {
+		ClaimValue(ctx context.Context, name, value string) (string, bool, error)
+	}
+	if !s.owned.store {
+		claims = s.store
+	}
+	if s.AdminToken, s.AdminTokenCreated, s.AdminTokenTaken, err = settleAdminToken(ctx, cfg.DataDir, cfg.AdminToken, claims); err != nil {
 		return nil, fmt.Errorf("admin token: %w", err)
 	}
 	s.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
