@@ -13,16 +13,23 @@ idle=${1:-9000}
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/switchboard" ./cmd/switchboard
-B="$work/switchboard"
+# SWITCHBOARD_BIN measures another build (e.g. an older commit) with this
+# script's scenarios; by default this tree is built.
+B=${SWITCHBOARD_BIN:-}
+if [ -z "$B" ]; then
+  go build -o "$work/switchboard" ./cmd/switchboard
+  B="$work/switchboard"
+fi
 
-summary() { # what-to-print (a python expression over r) < json
+summary() { # what-to-print (a python expression over r, l, c, cl; fields as attributes) < json
   python3 -c '
 import json, sys
-r = json.load(sys.stdin)
-l = r.get("latency") or {}
-c = r.get("comparison") or {}
-cl = c.get("latency") or {}
+class D(dict):
+    __getattr__ = lambda self, k: self.get(k)
+r = json.load(sys.stdin, object_hook=D)
+l = r.latency or D()
+c = r.comparison or D()
+cl = c.latency or D()
 print(eval(sys.argv[1]))' "$1"
 }
 
@@ -37,23 +44,23 @@ row() { # label, python expression, bench args...
 echo "| goal | command | measured |"
 echo "| --- | --- | --- |"
 row "memory per idle connection (≤ 10 KB each)" \
-  'f"{r[\"rss_per_device_bytes\"]/1000:.1f} KB per device, {r[\"rss_per_app_bytes\"]/1000:.1f} KB per app; goroutines {r[\"server_after\"][\"goroutines\"]}"' \
+  'f"{r.rss_per_device_bytes/1000:.1f} KB per device, {r.rss_per_app_bytes/1000:.1f} KB per app; goroutines {r.server_after.goroutines}"' \
   --scenario idle --devices "$idle" --apps "$idle" --duration 5s
 row "routing at saturation (≥ 1.5× Mosquitto)" \
-  'f"Switchboard {r[\"received_per_s\"]:,.0f}/s (p99 {l[\"p99_ms\"]:.0f} ms), Mosquitto {c[\"received_per_s\"]:,.0f}/s (p99 {cl[\"p99_ms\"]:.0f} ms): ratio {r[\"ratio\"]:.2f}"' \
+  'f"Switchboard {r.received_per_s:,.0f}/s (p99 {l.p99_ms:.0f} ms), Mosquitto {c.received_per_s:,.0f}/s (p99 {cl.p99_ms:.0f} ms): ratio {r.ratio:.2f}"' \
   --scenario fanin --devices 100 --apps 100 --rate 60000 --duration 10s --compare mosquitto
 row "routing latency at moderate load (p99 ≤ 2 ms)" \
-  'f"Switchboard {r[\"received_per_s\"]:,.0f}/s p50 {l[\"p50_ms\"]:.2f} p99 {l[\"p99_ms\"]:.2f} ms; Mosquitto p50 {cl[\"p50_ms\"]:.2f} p99 {cl[\"p99_ms\"]:.2f} ms"' \
+  'f"Switchboard {r.received_per_s:,.0f}/s p50 {l.p50_ms:.2f} p99 {l.p99_ms:.2f} ms; Mosquitto p50 {cl.p50_ms:.2f} p99 {cl.p99_ms:.2f} ms"' \
   --scenario fanin --devices 100 --apps 100 --rate 10000 --duration 10s --compare mosquitto
 row "persisted QoS 1 reports (≥ 20k/s)" \
-  'f"{r[\"received_per_s\"]:,.0f} reports/s acknowledged after commit, PUBACK p50 {l[\"p50_ms\"]:.1f} p99 {l[\"p99_ms\"]:.1f} ms"' \
+  'f"{r.received_per_s:,.0f} reports/s acknowledged after commit, PUBACK p50 {l.p50_ms:.1f} p99 {l.p99_ms:.1f} ms"' \
   --scenario qos1 --devices 100 --apps 0 --rate 0 --duration 10s
 row "durable pushes, local receiver (≥ 5k/s)" \
-  'f"{r[\"received_per_s\"]:,.0f} pushes/s of {r[\"sent_per_s\"]:,.0f} reports/s offered, lag p50 {l[\"p50_ms\"]:.0f} p99 {l[\"p99_ms\"]:.0f} ms"' \
+  'f"{r.received_per_s:,.0f} pushes/s of {r.sent_per_s:,.0f} reports/s offered, lag p50 {l.p50_ms:.0f} p99 {l.p99_ms:.0f} ms"' \
   --scenario push --devices 100 --apps 0 --rate 6000 --duration 10s
 row "durable pushes, partner answering in 100 ms (≥ 1,000/s)" \
-  'f"{r[\"received_per_s\"]:,.0f} pushes/s of {r[\"sent_per_s\"]:,.0f} offered, lag p50 {l[\"p50_ms\"]:.0f} p99 {l[\"p99_ms\"]:.0f} ms"' \
+  'f"{r.received_per_s:,.0f} pushes/s of {r.sent_per_s:,.0f} offered, lag p50 {l.p50_ms:.0f} p99 {l.p99_ms:.0f} ms"' \
   --scenario push --devices 100 --apps 0 --rate 1500 --duration 10s --receiver-latency 100ms
 row "connect storm with authentication (≥ 10k/s)" \
-  'f"{r[\"received_per_s\"]:,.0f} connects/s, CONNACK p50 {l[\"p50_ms\"]:.0f} p99 {l[\"p99_ms\"]:.0f} ms"' \
+  'f"{r.received_per_s:,.0f} connects/s, CONNACK p50 {l.p50_ms:.0f} p99 {l.p99_ms:.0f} ms"' \
   --scenario storm --devices 4000 --apps 0 --concurrency 256

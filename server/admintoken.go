@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,37 +15,84 @@ import (
 // AdminTokenFile is the name of the generated admin token in the data dir.
 const AdminTokenFile = "admin-token"
 
-// loadAdminToken returns the configured token, or the one kept in the data
-// dir, or creates one there (0600). created tells the caller to print it.
-func loadAdminToken(dataDir, configured string) (token string, created bool, err error) {
+// adminTokenName is the generated token's name among the store's
+// bootstrap values.
+const adminTokenName = "admin_token"
+
+// settleAdminToken decides the token /admin/v1 accepts: the configured one,
+// else the generated one every node sharing the store uses. The first node
+// to start claims its token (the one in its data dir, or a new one) in the
+// store; every other node takes that one and keeps it in its own data dir,
+// for `switchboard admin` on that machine. created tells the caller to
+// print it: this start generated the token every node now uses; taken,
+// that this start wrote another node's token into the data dir.
+//
+// shared is nil for the SQLite the node opened in its own data dir: no
+// other node can share it, so the data dir alone keeps the token, as it
+// always did (delete the file to have a new one generated).
+func settleAdminToken(ctx context.Context, dataDir, configured string, shared interface {
+	ClaimValue(ctx context.Context, name, value string) (string, bool, error)
+}) (token string, created, taken bool, err error) {
 	if configured != "" {
-		return configured, false, nil
+		return configured, false, false, nil
 	}
 	path := filepath.Join(dataDir, AdminTokenFile)
-	b, err := os.ReadFile(path)
-	if err == nil {
-		if t := strings.TrimSpace(string(b)); t != "" {
-			return t, false, nil
+	kept, err := readTokenFile(path)
+	if err != nil {
+		return "", false, false, err
+	}
+	candidate := kept
+	if candidate == "" {
+		candidate = "sba_" + core.NewKey() + core.NewKey()[:16]
+	}
+	token, won := candidate, kept == ""
+	if shared != nil {
+		if token, won, err = shared.ClaimValue(ctx, adminTokenName, candidate); err != nil {
+			return "", false, false, err
 		}
-		return "", false, fmt.Errorf("%s is empty; delete it to generate a new token", path)
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", false, err
+	if kept != "" {
+		if token != kept {
+			return "", false, false, fmt.Errorf("%s is not the admin token of the nodes sharing this store; delete it to take theirs, or give every node the same --admin-token", path)
+		}
+		return kept, false, false, nil
 	}
-	token = "sba_" + core.NewKey() + core.NewKey()[:16]
+	if err := writeTokenFile(path, token); err != nil {
+		return "", false, false, err
+	}
+	return token, won, !won, nil
+}
+
+// readTokenFile returns the token kept at path, "" when there is none.
+func readTokenFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if t := strings.TrimSpace(string(b)); t != "" {
+		return t, nil
+	}
+	return "", fmt.Errorf("%s is empty; delete it to generate a new token", path)
+}
+
+// writeTokenFile creates path (0600, fsynced) holding token.
+func writeTokenFile(path, token string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", false, err
+		return err
 	}
 	if _, err := f.WriteString(token + "\n"); err != nil {
 		f.Close()
-		return "", false, err
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return "", false, err
+		return err
 	}
-	return token, true, f.Close()
+	return f.Close()
 }
 
 // ReadAdminToken reads the generated token of a data dir, for the admin CLI

@@ -65,9 +65,12 @@ type Server struct {
 	lock     *os.File          // the data dir's lock (datadirlock.go), held until closeAll
 
 	// AdminToken is the token /admin/v1 accepts; AdminTokenCreated is true
-	// when this start generated it (the caller prints it once).
+	// when this start generated it (the caller prints it once);
+	// AdminTokenTaken when this start wrote the token another node sharing
+	// the store generated into the data dir (the caller says where it is).
 	AdminToken        string
 	AdminTokenCreated bool
+	AdminTokenTaken   bool
 	// CertificateCreated is true when this start generated the self-signed
 	// certificate (the caller says where it is).
 	CertificateCreated bool
@@ -125,15 +128,23 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.listenTLS(); err != nil {
 		return nil, err
 	}
-	if s.AdminToken, s.AdminTokenCreated, err = loadAdminToken(cfg.DataDir, cfg.AdminToken); err != nil {
-		return nil, fmt.Errorf("admin token: %w", err)
-	}
 	if cfg.NodeID, err = loadNodeID(cfg.DataDir, cfg.NodeID); err != nil {
 		return nil, fmt.Errorf("node id: %w", err)
 	}
 	s.nodeID = cfg.NodeID
 	if err := s.openBackends(ctx); err != nil {
 		return nil, err
+	}
+	// After the store: a generated token is the one every node sharing it
+	// uses (admintoken.go).
+	var claims interface {
+		ClaimValue(ctx context.Context, name, value string) (string, bool, error)
+	}
+	if !s.owned.store {
+		claims = s.store
+	}
+	if s.AdminToken, s.AdminTokenCreated, s.AdminTokenTaken, err = settleAdminToken(ctx, cfg.DataDir, cfg.AdminToken, claims); err != nil {
+		return nil, fmt.Errorf("admin token: %w", err)
 	}
 	s.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Namespace: "switchboard", Name: "bus_dropped_total",
@@ -255,6 +266,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		WSPort:         orDefault(s.cfg.PublicWSPort, orDefault(httpPort, httpsPort)),
 		WSSPort:        orDefault(s.cfg.PublicWSSPort, orDefault(httpsPort, httpPort)),
 		AllowedOrigins: s.cfg.AllowedOrigins,
+		Limits:         s.sharedLimits(),
 	}).Register(mux)
 	if s.ws, err = gizws.New(gizws.Options{Node: s.node, Logger: s.log, Metrics: s.metrics, AllowedOrigins: s.cfg.AllowedOrigins}); err != nil {
 		return nil, err
@@ -280,6 +292,19 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		return nil, err
 	}
 	return mux, nil
+}
+
+// sharedLimits is where the app API keeps its login and sign-in budgets:
+// in a store the caller gave (PostgreSQL, or one shared by nodes in a
+// test), so every node on it spends one budget; nil, the node's memory,
+// for the SQLite the node opened in its data dir, which no other node can
+// open (the data dir's lock), so its own budget is already the only one
+// and a take need not cost an fsync.
+func (s *Server) sharedLimits() gizapp.Limits {
+	if s.owned.store {
+		return nil
+	}
+	return s.store
 }
 
 // HTTPAddr is the bound HTTP address (nil when off).

@@ -31,5 +31,7 @@ type Store interface {
 	Bindings
 	Nodes
 	Presence
+	RateLimits
+	Bootstrap
 	io.Closer
 }

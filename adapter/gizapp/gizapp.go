@@ -30,6 +30,9 @@ type Options struct {
 	// Version is reported by GET /status; empty means the module version
 	// from the build info.
 	Version string
+	// Limits keeps the login and sign-in budgets across the nodes sharing
+	// the store (sharedlimit.go); nil keeps them in this node alone.
+	Limits Limits
 }
 
 // API serves /app/..., /status and /errors.
@@ -39,9 +42,7 @@ type API struct {
 	log     *slog.Logger
 	metrics metrics.Adapter
 	cors    corsPolicy
-	limiter *limiter // password logins and sign-ups, per address
-	anon    *limiter // anonymous sign-ins, per address (ratelimit.go)
-	phoneID *limiter // anonymous sign-ins, per application and phone_id
+	limits  *budgets // logins and sign-ins (ratelimit.go, sharedlimit.go)
 }
 
 // New returns the API.
@@ -55,15 +56,14 @@ func New(o Options) *API {
 	if o.Version == "" {
 		o.Version = buildVersion()
 	}
+	log := o.Logger.With("adapter", "gizapp")
 	return &API{
 		o:       o,
 		node:    o.Node,
-		log:     o.Logger.With("adapter", "gizapp"),
+		log:     log,
 		metrics: o.Metrics.Adapter("gizapp"),
 		cors:    newCORSPolicy(o.AllowedOrigins),
-		limiter: newLimiter(loginRate, loginBurst, limiterEntries),
-		anon:    newLimiter(anonRate, anonBurst, limiterEntries),
-		phoneID: newLimiter(phoneIDRate, phoneIDBurst, limiterEntries),
+		limits:  newBudgets(o.Limits, log),
 	}
 }
 

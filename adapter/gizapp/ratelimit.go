@@ -33,7 +33,9 @@ const (
 	phoneIDBurst = 10
 )
 
-// limiter is a token bucket per key, in a map of bounded size.
+// limiter is a token bucket per key, in a map of bounded size: a node's
+// own budget, used alone without a shared store and as the fallback when
+// the store fails (sharedlimit.go keeps the budgets across nodes).
 //
 // Why evict full buckets: a bucket that has refilled to its burst behaves
 // exactly like a new one, so dropping it loses nothing. Only when every

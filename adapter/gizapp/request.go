@@ -41,7 +41,7 @@ func (a *API) wrap(rt route) http.Handler {
 		setRequestID(w, r)
 		a.cors.allowOrigin(w, r)
 		w.Header().Set("Content-Type", "application/json")
-		if rt.limited && !rt.limitedInHandler && !a.limiter.allow(clientIP(r)) {
+		if rt.limited && !rt.limitedInHandler && !a.limits.login.allow(r.Context(), clientIP(r)) {
 			w.Header().Set("Retry-After", "1")
 			gizerr.Write(w, gizerr.Throttled, "too many requests from this address")
 			return

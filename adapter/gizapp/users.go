@@ -65,9 +65,9 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c caller) {
 // phone_id's own; a sign-up with a password the login budget.
 func (a *API) signUpAllowed(r *http.Request, appID, phoneID string, anonymous bool) bool {
 	if phoneID != "" && anonymous {
-		return a.anon.allow(clientIP(r)) && a.phoneID.allow(appID+"\x00"+phoneID)
+		return a.limits.anon.allow(r.Context(), clientIP(r)) && a.limits.phoneID.allow(r.Context(), appID+"/"+phoneID)
 	}
-	return a.limiter.allow(clientIP(r))
+	return a.limits.login.allow(r.Context(), clientIP(r))
 }
 
 // login: POST /app/login {"username","password"}; username may be an
@@ -198,7 +198,7 @@ func (a *API) passwordChange(r *http.Request, c caller, upd userUpdate) (string,
 		}
 		// A password check costs an argon2id run and is a guess at the
 		// old password, so it shares the login limit.
-		if !a.limiter.allow(clientIP(r)) {
+		if !a.limits.login.allow(r.Context(), clientIP(r)) {
 			return "", gizerr.Throttled, "too many password attempts from this address"
 		}
 		login := loginName(u)

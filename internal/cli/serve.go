@@ -155,6 +155,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			_ = srv.Shutdown(context.Background())
 			return 1
 		}
+	} else if srv.AdminTokenTaken {
+		fmt.Fprintf(stdout, "Took the admin token of the nodes sharing the store into %s/%s. The console is at %s/app\n\n",
+			cfg.DataDir, server.AdminTokenFile, consoleBase(srv, cfg.PublicHost))
 	} else if srv.AdminTokenCreated {
 		fmt.Fprintf(stdout, "Generated an admin token (kept in %s/%s; shown only now):\n\n    %s\n\n",
 			cfg.DataDir, server.AdminTokenFile, srv.AdminToken)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-iot/switchboard/adminclient"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
+	"github.com/switchboard-iot/switchboard/server"
 	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
 )
 
@@ -33,6 +34,30 @@ func startedAdmin(t *testing.T, out *syncBuffer) *adminclient.Client {
 		return nil
 	})
 	return adminclient.New(base, token)
+}
+
+// takenAdmin waits for a node that took the admin token of the nodes
+// sharing its store (want) into its data dir and says so without printing
+// it, and returns a client of its admin API with that token.
+func takenAdmin(t *testing.T, out *syncBuffer, dataDir, want string) *adminclient.Client {
+	t.Helper()
+	var base string
+	testserver.Eventually(t, 60*time.Second, func() error {
+		c := reFirstConsole.FindStringSubmatch(out.String())
+		if c == nil || !strings.Contains(out.String(), "Took the admin token of the nodes sharing the store") {
+			return errors.New("no console address and taken admin token printed yet")
+		}
+		base = c[1]
+		return nil
+	})
+	if strings.Contains(out.String(), want) {
+		t.Fatal("a node that did not generate the admin token printed it")
+	}
+	b, err := os.ReadFile(filepath.Join(dataDir, server.AdminTokenFile))
+	if err != nil || strings.TrimSpace(string(b)) != want {
+		t.Fatalf("the data dir's admin token %q, %v; want the first node's", b, err)
+	}
+	return adminclient.New(base, want)
 }
 
 // TestServeStorePostgres: serve --store postgres://… keeps its data in
@@ -63,8 +88,9 @@ func TestServeStorePostgres(t *testing.T) {
 	}
 
 	t.Setenv(EnvName("store"), dsn)
-	out2, stop2 := runServe(t, append([]string{"--data-dir", t.TempDir()}, common...)...)
-	admin2 := startedAdmin(t, out2)
+	dir2 := t.TempDir()
+	out2, stop2 := runServe(t, append([]string{"--data-dir", dir2}, common...)...)
+	admin2 := takenAdmin(t, out2, dir2, admin.Token)
 	got, err := admin2.GetDevice(t.Context(), dev.DID)
 	if err != nil {
 		t.Fatalf("the device registered before the restart: %v", err)

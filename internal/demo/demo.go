@@ -5,8 +5,10 @@
 // running inside the process but registering over HTTP and connecting over
 // the server's real MQTT listener, exactly as an external device would.
 //
-// What it creates is remembered in <data-dir>/demo.json; a second start on
-// the same data dir reuses all of it (same app id, login and dids).
+// The product, application and user are recorded in the store, so a second
+// start, or another node sharing the store, reuses them (same app id and
+// login); each node's devices are remembered in its <data-dir>/demo.json
+// (same dids at every start).
 package demo
 
 import (
@@ -77,15 +79,10 @@ func Start(ctx context.Context, srv *server.Server, o Options) (_ *Demo, err err
 	}
 	d := &Demo{}
 
-	schema, err := ensureProduct(ctx, node, &st, d)
+	// One data set for every node sharing the store (shared.go).
+	schema, err := settleShared(ctx, node, &st, d)
 	if err != nil {
-		return nil, fmt.Errorf("demo product: %w", err)
-	}
-	if err := ensureApp(ctx, node, &st, d); err != nil {
-		return nil, fmt.Errorf("demo app: %w", err)
-	}
-	if err := ensureUser(ctx, node, &st, d); err != nil {
-		return nil, fmt.Errorf("demo user: %w", err)
+		return nil, err
 	}
 	for len(st.Devices) < o.Devices {
 		st.Devices = append(st.Devices, deviceState{MAC: newMAC(), Passcode: core.NewPasscode()})

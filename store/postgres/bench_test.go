@@ -116,3 +116,17 @@ func BenchmarkEnqueueDeliver(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTakeToken is one login's rate-limit take: an upsert and its
+// commit, spread over many client addresses.
+func BenchmarkTakeToken(b *testing.B) {
+	s, _ := benchStore(b)
+	bucket := store.Bucket{Name: "login", Every: 200 * time.Millisecond, Burst: 10}
+	now := time.Now()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, _, err := s.TakeToken(b.Context(), bucket, fmt.Sprint("10.0.", i%65536), now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

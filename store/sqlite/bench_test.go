@@ -221,3 +221,17 @@ func benchLookups(b *testing.B, setup func(*testing.B) (*Store, []string), get f
 		})
 	})
 }
+
+// BenchmarkTakeToken is one login's rate-limit take: an upsert with its
+// fsync, spread over many client addresses.
+func BenchmarkTakeToken(b *testing.B) {
+	s, _ := benchStore(b)
+	bucket := store.Bucket{Name: "login", Every: 200 * time.Millisecond, Burst: 10}
+	now := time.Now()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, _, err := s.TakeToken(b.Context(), bucket, "10.0."+strconv.Itoa(i%65536), now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -24,7 +24,8 @@
 // device goes only in a position of the user placing it, a missing position
 // being ErrNotFound; ListPositions breaks ties by position id; and a
 // subscription naming an unknown partner is ErrNotFound like one naming an
-// unknown binding.
+// unknown binding. A rate-limit bucket's take is atomic: concurrent takes
+// never hand out more than its burst.
 package storetest
 
 import (
@@ -81,4 +82,6 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("PushHealth", func(t *testing.T) { testPushHealth(t, fresh) })
 	t.Run("Nonces", func(t *testing.T) { testNonces(t, fresh) })
 	t.Run("Presence", func(t *testing.T) { testPresence(t, fresh) })
+	t.Run("RateLimits", func(t *testing.T) { testRateLimits(t, fresh) })
+	t.Run("Bootstrap", func(t *testing.T) { testBootstrap(t, fresh) })
 }
