@@ -11,33 +11,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/server"
 	"github.com/switchboard-iot/switchboard/store"
-	"github.com/switchboard-iot/switchboard/store/postgres"
-	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
-	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
-
-// engines opens a fresh store of each engine for nodes to share: SQLite
-// always, PostgreSQL where the test database is set up (pgtest).
-var engines = map[string]func(t *testing.T) store.Store{
-	"sqlite": func(t *testing.T) store.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shared.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"postgres": func(t *testing.T) store.Store {
-		st, err := postgres.Open(context.Background(), pgtest.SchemaURL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
 
 // nodeConfig is a node on st with a data dir of its own.
 func nodeConfig(t *testing.T, st store.Store) server.Config {
@@ -90,7 +67,7 @@ func adminStatus(t *testing.T, srv *server.Server, token string) int {
 // it (and prints it), every node accepts it and keeps it in its data dir,
 // and a node whose data dir holds another token is refused at start.
 func TestAdminTokenSharedByNodes(t *testing.T) {
-	for name, open := range engines {
+	for name, open := range testserver.SharedStores {
 		t.Run(name, func(t *testing.T) {
 			st := open(t)
 			srvs := startAtOnce(t, nodeConfig(t, st), nodeConfig(t, st), nodeConfig(t, st))
@@ -141,7 +118,7 @@ func TestAdminTokenSharedByNodes(t *testing.T) {
 // TestConfiguredAdminTokenOnEveryNode: with --admin-token every node
 // accepts that token, whatever another node generated before.
 func TestConfiguredAdminTokenOnEveryNode(t *testing.T) {
-	st := engines["sqlite"](t)
+	st := testserver.SharedStores["sqlite"](t)
 	generated := startAtOnce(t, nodeConfig(t, st))[0]
 	a, b := nodeConfig(t, st), nodeConfig(t, st)
 	a.AdminToken, b.AdminToken = "operator-secret", "operator-secret"

@@ -12,31 +12,8 @@ import (
 	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/server"
 	"github.com/switchboard-iot/switchboard/store"
-	"github.com/switchboard-iot/switchboard/store/postgres"
-	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
 	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
-
-// engines opens a fresh shared store of each engine: SQLite always,
-// PostgreSQL where the test database is set up (pgtest).
-var engines = map[string]func(t *testing.T) store.Store{
-	"sqlite": func(t *testing.T) store.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shared.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"postgres": func(t *testing.T) store.Store {
-		st, err := postgres.Open(context.Background(), pgtest.SchemaURL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
 
 // twoNodes starts two nodes on st, serving one application.
 func twoNodes(t *testing.T, st store.Store) (a, b *env) {
@@ -76,7 +53,7 @@ func spend(t *testing.T, a, b *env, n int, req func(e *env, i int) reply, want i
 // per node: at most the burst plus what refilled while the test ran gets
 // through, and both nodes refuse once it is spent.
 func TestLoginBudgetSharedByNodes(t *testing.T) {
-	for name, open := range engines {
+	for name, open := range testserver.SharedStores {
 		t.Run(name, func(t *testing.T) {
 			a, b := twoNodes(t, open(t))
 			begin := time.Now()
@@ -100,7 +77,7 @@ func TestLoginBudgetSharedByNodes(t *testing.T) {
 // over two nodes spend one budget (burst 10, one every 6 s), while another
 // install is not held back.
 func TestPhoneIDBudgetSharedByNodes(t *testing.T) {
-	for name, open := range engines {
+	for name, open := range testserver.SharedStores {
 		t.Run(name, func(t *testing.T) {
 			a, b := twoNodes(t, open(t))
 			begin := time.Now()

@@ -134,8 +134,12 @@ func lampPayload(action, ledR byte) []byte {
 
 // writesLEDR reports whether payload is a demo-lamp write of LED_R only,
 // with the value v.
-func writesLEDR(t *testing.T, schemaJSON, payload []byte, v uint64) bool {
+func writesLEDR(t *testing.T, payload []byte, v uint64) bool {
 	t.Helper()
+	schemaJSON, err := os.ReadFile("../../examples/products/demo-lamp.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	prod, err := datapoint.ParseProduct(schemaJSON)
 	if err != nil {
 		t.Fatal(err)
@@ -168,22 +172,8 @@ func TestClusterEveryAppCommand(t *testing.T) {
 	a, b := nodes[0], nodes[1]
 	ctx := context.Background()
 	admin := adminclient.New(a.httpURL, clusterToken)
-	schema, err := os.ReadFile("../../examples/products/demo-lamp.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod, err := admin.CreateProduct(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := admin.CreateApp(ctx, "cluster app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := admin.RegisterDevice(ctx, prod.ProductKey, "0a0b0c0d0e10", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := newLamp(t, admin, "cluster app", "0a0b0c0d0e10")
+	prod, app, dev := l.prod, l.app, l.dev
 	var user struct{ UID, Token string }
 	gizwits(t, a.httpURL, http.MethodPost, "/app/users", app.AppID, "", `{"username":"dave","password":"dave-secret"}`, &user)
 	bind := func(base, did, passcode string) {
@@ -233,7 +223,7 @@ func TestClusterEveryAppCommand(t *testing.T) {
 
 	// c2s_write without req_sn: a 0x0090 with the written value.
 	s.send(t, map[string]any{"cmd": "c2s_write", "data": map[string]any{"did": dev.DID, "attrs": map[string]any{"LED_R": 12}}})
-	if _, f := d.next(t); f.Cmd != p0.CmdAppToDevice || !writesLEDR(t, schema, f.Payload, 12) {
+	if _, f := d.next(t); f.Cmd != p0.CmdAppToDevice || !writesLEDR(t, f.Payload, 12) {
 		t.Fatalf("write reached the device as cmd %#04x payload %x", f.Cmd, f.Payload)
 	}
 	// c2s_write with req_sn: the device's empty 0x0094 is this session's s2c_ack.

@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-iot/switchboard/adminclient"
-	"github.com/switchboard-iot/switchboard/bus/nats/natstest"
 	"github.com/switchboard-iot/switchboard/client/interconnect"
-	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
 )
 
 // nextOf returns the next event of type typ, failing after d.
@@ -41,32 +39,14 @@ func nextOf(t *testing.T, ch <-chan interconnect.Event, d time.Duration, typ str
 // relay heartbeats; the watch app reconnects to node B and the pair works
 // again.
 func TestClusterRelaySurvivesNodeKill(t *testing.T) {
-	pgURL := pgtest.SchemaURL(t)
-	nats := natstest.Start(t)
-	const token = "cluster-test-admin-token-0123456789"
-	flags := []string{"--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", "--store", pgURL,
-		"--bus", nats.URL(), "--admin-token", token}
-	a := startServe(t, nil, flags...)
-	b := startServe(t, nil, flags...)
+	nodes := startCluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	const token = clusterToken
 	ctx := context.Background()
 
 	admin := adminclient.New(a.httpURL, token)
-	schema, err := os.ReadFile("../../examples/products/demo-lamp.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod, err := admin.CreateProduct(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := admin.CreateApp(ctx, "relay cluster app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := admin.RegisterDevice(ctx, prod.ProductKey, "0a0b0c0d0e1f", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := newLamp(t, admin, "relay cluster app", "0a0b0c0d0e1f")
+	app, dev := l.app, l.dev
 	var user struct{ UID, Token string }
 	gizwits(t, b.httpURL, http.MethodPost, "/app/users", app.AppID, "", `{"username":"dora","password":"dora-secret"}`, &user)
 	var bound struct{ Success []string }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -116,22 +115,8 @@ func TestClusterSurvivesNodeKill(t *testing.T) {
 	ctx := context.Background()
 
 	admin := adminclient.New(a.httpURL, token)
-	schema, err := os.ReadFile("../../examples/products/demo-lamp.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod, err := admin.CreateProduct(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := admin.CreateApp(ctx, "cluster app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := admin.RegisterDevice(ctx, prod.ProductKey, "0a0b0c0d0e0f", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := newLamp(t, admin, "cluster app", "0a0b0c0d0e0f")
+	app, dev := l.app, l.dev
 	// The user signs up and binds on node B, the node created everything.
 	var user struct{ UID, Token string }
 	gizwits(t, b.httpURL, http.MethodPost, "/app/users", app.AppID, "", `{"username":"carol","password":"carol-secret"}`, &user)

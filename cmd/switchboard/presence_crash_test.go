@@ -135,18 +135,8 @@ func TestPresenceAfterKill9(t *testing.T) {
 	go recv.Serve(pln) //nolint:errcheck
 	t.Cleanup(func() { recv.Close() })
 
-	schema, err := os.ReadFile("../../examples/products/demo-lamp.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod, err := admin.CreateProduct(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := admin.CreateApp(ctx, "presence app")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := newLamp(t, admin, "presence app", "")
+	prod, app := l.prod, l.app
 	partner, err := admin.CreatePartner(ctx, adminclient.PartnerSettings{Name: "acme", PushURL: "http://" + pln.Addr().String(), PushSign: true, UserAppID: app.AppID})
 	if err != nil {
 		t.Fatal(err)

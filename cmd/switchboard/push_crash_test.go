@@ -54,22 +54,8 @@ func TestPushesSurviveKill9(t *testing.T) {
 	go recv.Serve(ln) //nolint:errcheck
 	t.Cleanup(func() { recv.Close() })
 
-	schema, err := os.ReadFile("../../examples/products/demo-lamp.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod, err := admin.CreateProduct(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := admin.CreateApp(ctx, "crash app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := admin.RegisterDevice(ctx, prod.ProductKey, "0a0b0c0d0e0f", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := newLamp(t, admin, "crash app", "0a0b0c0d0e0f")
+	app, dev := l.app, l.dev
 	partner, err := admin.CreatePartner(ctx, adminclient.PartnerSettings{Name: "acme", PushURL: "http://" + ln.Addr().String(), PushSign: true, UserAppID: app.AppID})
 	if err != nil {
 		t.Fatal(err)

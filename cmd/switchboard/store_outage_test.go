@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -111,18 +110,7 @@ func TestPostgresOutage(t *testing.T) {
 		"--admin-token", clusterToken, "--node-lease", "2s")
 	ctx := context.Background()
 	admin := adminclient.New(n.httpURL, clusterToken)
-	schema, err := os.ReadFile("../../examples/products/demo-lamp.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod, err := admin.CreateProduct(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := admin.RegisterDevice(ctx, prod.ProductKey, "0a0b0c0d0e20", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dev := newLamp(t, admin, "", "0a0b0c0d0e20").dev
 	connect := func() (paho.Client, error) {
 		o := paho.NewClientOptions().AddBroker("tcp://" + n.mqttAddr(t)).SetClientID(dev.DID).SetUsername(dev.DID).
 			SetPassword(dev.Passcode).SetProtocolVersion(4).SetAutoReconnect(false).SetConnectRetry(false).

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,30 +12,7 @@ import (
 	"github.com/switchboard-iot/switchboard/internal/demo"
 	"github.com/switchboard-iot/switchboard/internal/testserver"
 	"github.com/switchboard-iot/switchboard/server"
-	"github.com/switchboard-iot/switchboard/store"
-	"github.com/switchboard-iot/switchboard/store/postgres"
-	"github.com/switchboard-iot/switchboard/store/postgres/pgtest"
-	"github.com/switchboard-iot/switchboard/store/sqlite"
 )
-
-var engines = map[string]func(t *testing.T) store.Store{
-	"sqlite": func(t *testing.T) store.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shared.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"postgres": func(t *testing.T) store.Store {
-		st, err := postgres.Open(context.Background(), pgtest.SchemaURL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
 
 // login posts the demo login to a node's app API over HTTP.
 func login(t *testing.T, s *testserver.Server, d *demo.Demo) int {
@@ -57,7 +33,7 @@ func login(t *testing.T, s *testserver.Server, d *demo.Demo) int {
 // application, one demo user) that both use, each node simulating its own
 // devices bound to that user; a restart reuses it all.
 func TestDemoOnNodesStartedAtOnce(t *testing.T) {
-	for name, open := range engines {
+	for name, open := range testserver.SharedStores {
 		t.Run(name, func(t *testing.T) {
 			st := open(t)
 			shared := func(c *server.Config) { c.Store = st }
@@ -126,7 +102,7 @@ func TestDemoOnNodesStartedAtOnce(t *testing.T) {
 // leaves a pending claim in the store; once it lapses, the next node takes
 // it over and creates the data set instead of waiting forever.
 func TestDemoTakesOverLapsedClaim(t *testing.T) {
-	st := engines["sqlite"](t)
+	st := testserver.SharedStores["sqlite"](t)
 	if _, _, err := st.ClaimValue(context.Background(), "demo", `{"pending":true,"claim":"dead-node","until":1}`); err != nil {
 		t.Fatal(err)
 	}
