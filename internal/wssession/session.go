@@ -2,6 +2,7 @@ package wssession
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,10 @@ type Session struct {
 	work     atomic.Int64 // kicks since the running drain began; 0: none runs
 	tmu      sync.Mutex
 	timer    *time.Timer // the Loop.Deadline timer; nil once finished
+
+	// The queue writer's timeout (writeAll): one timer, reset per frame.
+	wtimer   *time.Timer
+	timedOut atomic.Bool
 }
 
 // New returns the session of conn writing from q; its Context derives
@@ -181,10 +186,18 @@ func (s *Session) WriteLoop(l Loop) {
 }
 
 // writeAll writes batch in order; on a failed write it drops the session
-// abruptly and returns false.
+// abruptly and returns false. It bounds each frame by the write timeout
+// with one reusable timer and hands the library a context that cannot
+// end, because coder/websocket sets up a context.AfterFunc per Write for
+// a context that can (and Session.Write adds a timer and a context): that
+// was about a tenth of the allocations per delivered message. The timer
+// and an abrupt Close (Context ends) both close the connection, which
+// ends a blocked write as the cancelled context did.
 func (s *Session) writeAll(batch []Item, l Loop) bool {
+	stop := context.AfterFunc(s.ctx, func() { s.conn.CloseNow() })
+	defer stop()
 	for _, it := range batch {
-		if err := s.Write(s.ctx, it.B); err != nil {
+		if err := s.writeTimed(it.B); err != nil {
 			r := Reason{Why: "write failed: " + err.Error()}
 			if l.WriteFailed != nil {
 				r = l.WriteFailed(err)
@@ -196,6 +209,31 @@ func (s *Session) writeAll(batch []Item, l Loop) bool {
 		}
 	}
 	return true
+}
+
+// writeTimed writes one frame within the write timeout; a frame that does
+// not go out in time closes the connection and fails with
+// context.DeadlineExceeded, as Write would. Only the writer calls it.
+func (s *Session) writeTimed(b []byte) error {
+	if s.wtimer == nil {
+		s.wtimer = time.AfterFunc(s.writeTimeout, s.writeTimedOut)
+	} else {
+		s.wtimer.Reset(s.writeTimeout)
+	}
+	err := s.conn.Write(context.Background(), websocket.MessageText, b)
+	if !s.wtimer.Stop() || s.timedOut.Load() {
+		return fmt.Errorf("write timed out: %w", context.DeadlineExceeded)
+	}
+	if err != nil {
+		return err
+	}
+	s.metrics.Out.Inc()
+	return nil
+}
+
+func (s *Session) writeTimedOut() {
+	s.timedOut.Store(true)
+	s.conn.CloseNow()
 }
 
 // finish ends the connection as Close asked.
