@@ -79,57 +79,10 @@ func TestPairAcrossNodes(t *testing.T) {
 	t.Run("phone first", func(t *testing.T) {
 		w := splitWorld(t, a, b)
 		phone, watch := w.pairUp(t)
-		if st, err := watch.ReadyState(ctx(t)); err != nil || st != 1 {
-			t.Fatalf("ReadyState = %d, %v; want 1", st, err)
-		}
-		if st, _, err := watch.Diagnosis(ctx(t), time.Second); err != nil || st != 0 {
-			t.Fatalf("Diagnosis = %d, %v; want 0", st, err)
-		}
-		nodes, err := phone.ConnectedNodes(ctx(t))
-		if err != nil || len(nodes) != 1 || nodes[0].ID != w.did {
-			t.Fatalf("ConnectedNodes = %+v, %v; want the watch on the other node", nodes, err)
-		}
-		if ok, err := phone.IsWearAppInstalled(ctx(t), w.did); err != nil || !ok {
-			t.Fatalf("IsWearAppInstalled = %v, %v", ok, err)
-		}
-
+		checkPaired(t, phone, watch, w.did)
 		// Fewer than a pair queue holds (64): across nodes a sender does
 		// not wait for a full queue, the message is dropped (§5).
-		const n = 60
-		errs := make(chan error, 2)
-		go func() {
-			for i := range n {
-				if err := watch.Send(ctx(t), fmt.Sprintf(`{"seq":%d}`, i)); err != nil {
-					errs <- fmt.Errorf("watch send %d: %w", i, err)
-					return
-				}
-			}
-			errs <- nil
-		}()
-		go func() {
-			for i := range n {
-				if err := phone.SendMessage(ctx(t), w.did, []byte(fmt.Sprintf("p%d", i))); err != nil {
-					errs <- fmt.Errorf("phone send %d: %w", i, err)
-					return
-				}
-			}
-			errs <- nil
-		}()
-		for i := range n {
-			if e := next(t, phone.Events()); e.Type != "message" || e.Node != w.did || e.Data != fmt.Sprintf(`{"seq":%d}`, i) {
-				t.Fatalf("phone got %+v, want message seq %d", e, i)
-			}
-		}
-		for i := range n {
-			if e := next(t, watch.Events()); e.Type != "message" || e.Data != fmt.Sprintf("p%d", i) {
-				t.Fatalf("watch got %+v, want p%d", e, i)
-			}
-		}
-		for range 2 {
-			if err := <-errs; err != nil {
-				t.Fatal(err)
-			}
-		}
+		exchangeInOrder(t, phone, watch, w.did, 60)
 
 		// The phone app quits: the watch sees onclose 1000; it comes back.
 		phone.Close()

@@ -20,6 +20,14 @@ func TestPairAndExchange(t *testing.T) {
 	if e := next(t, phone.Events()); e.Type != "node" || e.Node != w.did || !e.Connected {
 		t.Fatalf("phone event = %+v, want node %s connected", e, w.did)
 	}
+	checkPaired(t, phone, watch, w.did)
+	exchangeInOrder(t, phone, watch, w.did, 300) // order per pair, both directions at once
+}
+
+// checkPaired asserts the pair of phone and watch (did) is open as each
+// side's API reports it.
+func checkPaired(t *testing.T, phone *interconnect.Phone, watch *interconnect.Watch, did string) {
+	t.Helper()
 	if st, err := watch.ReadyState(ctx(t)); err != nil || st != 1 {
 		t.Fatalf("ReadyState = %d, %v; want 1", st, err)
 	}
@@ -27,15 +35,18 @@ func TestPairAndExchange(t *testing.T) {
 		t.Fatalf("Diagnosis = %d, %v; want 0", st, err)
 	}
 	nodes, err := phone.ConnectedNodes(ctx(t))
-	if err != nil || len(nodes) != 1 || nodes[0].ID != w.did {
-		t.Fatalf("ConnectedNodes = %+v, %v", nodes, err)
+	if err != nil || len(nodes) != 1 || nodes[0].ID != did {
+		t.Fatalf("ConnectedNodes = %+v, %v; want the watch %s", nodes, err, did)
 	}
-	if ok, err := phone.IsWearAppInstalled(ctx(t), w.did); err != nil || !ok {
+	if ok, err := phone.IsWearAppInstalled(ctx(t), did); err != nil || !ok {
 		t.Fatalf("IsWearAppInstalled = %v, %v", ok, err)
 	}
+}
 
-	// Order per pair, both directions at once.
-	const n = 300
+// exchangeInOrder sends n messages each way at once and asserts each side
+// receives the other's in order.
+func exchangeInOrder(t *testing.T, phone *interconnect.Phone, watch *interconnect.Watch, did string, n int) {
+	t.Helper()
 	errs := make(chan error, 2)
 	go func() {
 		for i := range n {
@@ -48,7 +59,7 @@ func TestPairAndExchange(t *testing.T) {
 	}()
 	go func() {
 		for i := range n {
-			if err := phone.SendMessage(ctx(t), w.did, []byte(fmt.Sprintf("p%d", i))); err != nil {
+			if err := phone.SendMessage(ctx(t), did, []byte(fmt.Sprintf("p%d", i))); err != nil {
 				errs <- fmt.Errorf("phone send %d: %w", i, err)
 				return
 			}
@@ -56,14 +67,12 @@ func TestPairAndExchange(t *testing.T) {
 		errs <- nil
 	}()
 	for i := range n {
-		e := next(t, phone.Events())
-		if e.Type != "message" || e.Node != w.did || e.Data != fmt.Sprintf(`{"seq":%d}`, i) {
+		if e := next(t, phone.Events()); e.Type != "message" || e.Node != did || e.Data != fmt.Sprintf(`{"seq":%d}`, i) {
 			t.Fatalf("phone got %+v, want message seq %d", e, i)
 		}
 	}
 	for i := range n {
-		e := next(t, watch.Events())
-		if e.Type != "message" || e.Data != fmt.Sprintf("p%d", i) {
+		if e := next(t, watch.Events()); e.Type != "message" || e.Data != fmt.Sprintf("p%d", i) {
 			t.Fatalf("watch got %+v, want p%d", e, i)
 		}
 	}
