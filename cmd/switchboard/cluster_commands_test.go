@@ -174,17 +174,8 @@ func TestClusterEveryAppCommand(t *testing.T) {
 	admin := adminclient.New(a.httpURL, clusterToken)
 	l := newLamp(t, admin, "cluster app", "0a0b0c0d0e10")
 	prod, app, dev := l.prod, l.app, l.dev
-	var user struct{ UID, Token string }
-	gizwits(t, a.httpURL, http.MethodPost, "/app/users", app.AppID, "", `{"username":"dave","password":"dave-secret"}`, &user)
-	bind := func(base, did, passcode string) {
-		t.Helper()
-		var bound struct{ Success []string }
-		gizwits(t, base, http.MethodPost, "/app/bindings", app.AppID, user.Token,
-			fmt.Sprintf(`{"devices":[{"did":%q,"passcode":%q}]}`, did, passcode), &bound)
-		if len(bound.Success) != 1 {
-			t.Fatalf("binding %s on %s: %+v", did, base, bound)
-		}
-	}
+	user := signUp(t, a.httpURL, app.AppID, "dave")
+	bind := func(base, did, passcode string) { t.Helper(); user.bind(t, base, app.AppID, did, passcode) }
 	bind(a.httpURL, dev.DID, dev.Passcode)
 	d := connectRawDevice(t, a.mqttAddr(t), dev.DID, dev.Passcode)
 	didIs := func(dd map[string]any) bool { return dd["did"] == dev.DID }

@@ -2,8 +2,6 @@ package main_test
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -47,14 +45,8 @@ func TestClusterRelaySurvivesNodeKill(t *testing.T) {
 	admin := adminclient.New(a.httpURL, token)
 	l := newLamp(t, admin, "relay cluster app", "0a0b0c0d0e1f")
 	app, dev := l.app, l.dev
-	var user struct{ UID, Token string }
-	gizwits(t, b.httpURL, http.MethodPost, "/app/users", app.AppID, "", `{"username":"dora","password":"dora-secret"}`, &user)
-	var bound struct{ Success []string }
-	gizwits(t, b.httpURL, http.MethodPost, "/app/bindings", app.AppID, user.Token,
-		fmt.Sprintf(`{"devices":[{"did":%q,"passcode":%q}]}`, dev.DID, dev.Passcode), &bound)
-	if len(bound.Success) != 1 {
-		t.Fatalf("binding: %+v", bound)
-	}
+	user := signUp(t, b.httpURL, app.AppID, "dora")
+	user.bind(t, b.httpURL, app.AppID, dev.DID, dev.Passcode)
 	cert, err := os.ReadFile("../../relay/testdata/xms-demo-cert.pem")
 	if err != nil {
 		t.Fatal(err)

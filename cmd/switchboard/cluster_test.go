@@ -118,14 +118,8 @@ func TestClusterSurvivesNodeKill(t *testing.T) {
 	l := newLamp(t, admin, "cluster app", "0a0b0c0d0e0f")
 	app, dev := l.app, l.dev
 	// The user signs up and binds on node B, the node created everything.
-	var user struct{ UID, Token string }
-	gizwits(t, b.httpURL, http.MethodPost, "/app/users", app.AppID, "", `{"username":"carol","password":"carol-secret"}`, &user)
-	var bound struct{ Success []string }
-	gizwits(t, b.httpURL, http.MethodPost, "/app/bindings", app.AppID, user.Token,
-		fmt.Sprintf(`{"devices":[{"did":%q,"passcode":%q}]}`, dev.DID, dev.Passcode), &bound)
-	if len(bound.Success) != 1 {
-		t.Fatalf("binding: %+v", bound)
-	}
+	user := signUp(t, b.httpURL, app.AppID, "carol")
+	user.bind(t, b.httpURL, app.AppID, dev.DID, dev.Passcode)
 
 	// A partner, created on node A, subscribed through node B: both nodes
 	// run delivery lanes for it, so every push is claimed by one of them.

@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"testing"
 
@@ -39,4 +41,26 @@ func newLamp(t *testing.T, admin *adminclient.Client, appName, mac string) lamp 
 		}
 	}
 	return l
+}
+
+// appUser is a Gizwits app user signed up through the app API.
+type appUser struct{ UID, Token string }
+
+func signUp(t *testing.T, base, appID, username string) appUser {
+	t.Helper()
+	var u appUser
+	gizwits(t, base, http.MethodPost, "/app/users", appID, "",
+		fmt.Sprintf(`{"username":%q,"password":%q}`, username, username+"-secret"), &u)
+	return u
+}
+
+// bind binds the device to u through the app API on base.
+func (u appUser) bind(t *testing.T, base, appID, did, passcode string) {
+	t.Helper()
+	var bound struct{ Success []string }
+	gizwits(t, base, http.MethodPost, "/app/bindings", appID, u.Token,
+		fmt.Sprintf(`{"devices":[{"did":%q,"passcode":%q}]}`, did, passcode), &bound)
+	if len(bound.Success) != 1 {
+		t.Fatalf("binding %s on %s: %+v", did, base, bound)
+	}
 }
