@@ -235,6 +235,13 @@ func TestReplacedAcrossNodes(t *testing.T) {
 		case <-time.After(waitFor):
 			t.Fatal("neither session was replaced")
 		}
+		// The survivor's node may learn of the phone on the other node a
+		// moment after the race is decided (its ask is answered over the
+		// bus): a client sends once its pair is open, as here.
+		deadline := time.Now().Add(waitFor)
+		for st, _ := survivor.ReadyState(ctx(t)); st != 1 && time.Now().Before(deadline); st, _ = survivor.ReadyState(ctx(t)) {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if err := survivor.Send(ctx(t), `"survivor"`); err != nil {
 			t.Fatalf("survivor Send: %v", err)
 		}
