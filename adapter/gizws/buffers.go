@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+
+	"github.com/switchboard-iot/switchboard/internal/wssession"
 )
 
 // A session's read and write buffers. coder/websocket keeps the buffers of
@@ -20,12 +22,16 @@ const (
 )
 
 // smallBuffers hands coder/websocket the hijacked connection with buffers
-// of the sizes above instead of net/http's.
-type smallBuffers struct{ http.ResponseWriter }
+// of the sizes above instead of net/http's, writing through a CorkConn
+// (kept in cork) so the session's writer can send a burst at once.
+type smallBuffers struct {
+	http.ResponseWriter
+	cork *wssession.CorkConn
+}
 
-func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -46,5 +52,6 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, writeBufferSize)), nil
+	w.cork = wssession.NewCorkConn(conn)
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(w.cork, writeBufferSize)), nil
 }

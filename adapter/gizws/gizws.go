@@ -147,7 +147,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return true
 	}
-	conn, err := websocket.Accept(smallBuffers{w}, r, &opts)
+	bufs := &smallBuffers{ResponseWriter: w}
+	conn, err := websocket.Accept(bufs, r, &opts)
 	if err != nil {
 		// Accept has answered (403 for a refused origin, 426 for a plain
 		// GET).
@@ -156,6 +157,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(s.limits.MaxMessageSize)
 	sess = newSession(s, conn, r.RemoteAddr)
+	sess.ws.SetCork(bufs.cork)
 	if !s.hub.open(sess, &s.wg) {
 		conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return

@@ -69,6 +69,9 @@ func (s *Session) drain() {
 	var batch []Item
 	for {
 		seen := s.work.Load()
+		if s.cork != nil {
+			s.cork.Cork()
+		}
 		for {
 			if s.closed.Load() {
 				s.finish()
@@ -83,6 +86,10 @@ func (s *Session) drain() {
 				s.end()
 				return
 			}
+		}
+		if !s.uncork() {
+			s.end()
+			return
 		}
 		clear(batch) // the frames are sent: do not keep them alive
 		if s.work.CompareAndSwap(seen, 0) {

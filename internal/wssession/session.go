@@ -42,6 +42,8 @@ type Session struct {
 	// The queue writer's timeout (writeAll): one timer, reset per frame.
 	wtimer   *time.Timer
 	timedOut atomic.Bool
+
+	cork *CorkConn // nil: every frame is written at once (SetCork)
 }
 
 // New returns the session of conn writing from q; its Context derives
@@ -50,8 +52,18 @@ type Session struct {
 func New(parent context.Context, conn *websocket.Conn, q *Queue, writeTimeout time.Duration, m metrics.Adapter) *Session {
 	s := &Session{conn: conn, q: q, writeTimeout: writeTimeout, metrics: m, closing: make(chan struct{}), done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(parent)
+	if parent.Done() != nil {
+		// A parent that ends (the server's base context) ends a write in
+		// progress; an abrupt Close does that itself (Close).
+		context.AfterFunc(s.ctx, func() { s.conn.CloseNow() })
+	}
 	return s
 }
+
+// SetCork gives the on-demand writer the connection under conn's
+// buffers, so that frames queued together leave together (CorkConn).
+// Call it before Start.
+func (s *Session) SetCork(c *CorkConn) { s.cork = c }
 
 // Send queues a control frame without waiting. A full queue means the
 // client does not keep up: the session is closed (QueueFull, counted)
@@ -81,6 +93,9 @@ func (s *Session) Close(r Reason) {
 		s.q.Close()
 		if r.Abrupt {
 			s.cancel()
+			// Ends a write blocked on a client that does not read; the
+			// writer arms nothing per frame for it (writeAll).
+			s.conn.CloseNow()
 		}
 		close(s.closing)
 		if s.onDemand.Load() {
@@ -191,44 +206,62 @@ func (s *Session) WriteLoop(l Loop) {
 // end, because coder/websocket sets up a context.AfterFunc per Write for
 // a context that can (and Session.Write adds a timer and a context): that
 // was about a tenth of the allocations per delivered message. The timer
-// and an abrupt Close (Context ends) both close the connection, which
-// ends a blocked write as the cancelled context did.
+// and an abrupt Close both close the connection, which ends a blocked
+// write as a cancelled context did.
 func (s *Session) writeAll(batch []Item, l Loop) bool {
-	stop := context.AfterFunc(s.ctx, func() { s.conn.CloseNow() })
-	defer stop()
 	for _, it := range batch {
-		if err := s.writeTimed(it.B); err != nil {
-			r := Reason{Why: "write failed: " + err.Error()}
-			if l.WriteFailed != nil {
-				r = l.WriteFailed(err)
-			}
-			r.Abrupt = true
-			s.Close(r)
-			s.conn.CloseNow()
+		err := s.timed(func() error { return s.conn.Write(context.Background(), websocket.MessageText, it.B) })
+		if err != nil {
+			s.writeFailed(err, l)
 			return false
 		}
+		s.metrics.Out.Inc()
 	}
 	return true
 }
 
-// writeTimed writes one frame within the write timeout; a frame that does
-// not go out in time closes the connection and fails with
-// context.DeadlineExceeded, as Write would. Only the writer calls it.
-func (s *Session) writeTimed(b []byte) error {
+// uncork sends the frames held back since the drain corked the
+// connection, within the write timeout; false (the session dropped) when
+// that fails.
+func (s *Session) uncork() bool {
+	if s.cork == nil {
+		return true
+	}
+	if err := s.timed(s.cork.Uncork); err != nil {
+		s.writeFailed(err, s.loop)
+		return false
+	}
+	return true
+}
+
+// writeFailed drops the session abruptly for a failed write.
+func (s *Session) writeFailed(err error, l Loop) {
+	r := Reason{Why: "write failed: " + err.Error()}
+	if l.WriteFailed != nil {
+		r = l.WriteFailed(err)
+	}
+	r.Abrupt = true
+	s.Close(r)
+	s.conn.CloseNow()
+	if s.cork != nil {
+		_ = s.cork.Uncork() // gives the buffer back; the connection is closed
+	}
+}
+
+// timed runs write within the write timeout; a write that does not finish
+// in time closes the connection and fails with context.DeadlineExceeded,
+// as Write would. Only the writer calls it.
+func (s *Session) timed(write func() error) error {
 	if s.wtimer == nil {
 		s.wtimer = time.AfterFunc(s.writeTimeout, s.writeTimedOut)
 	} else {
 		s.wtimer.Reset(s.writeTimeout)
 	}
-	err := s.conn.Write(context.Background(), websocket.MessageText, b)
+	err := write()
 	if !s.wtimer.Stop() || s.timedOut.Load() {
 		return fmt.Errorf("write timed out: %w", context.DeadlineExceeded)
 	}
-	if err != nil {
-		return err
-	}
-	s.metrics.Out.Inc()
-	return nil
+	return err
 }
 
 func (s *Session) writeTimedOut() {
@@ -239,6 +272,9 @@ func (s *Session) writeTimedOut() {
 // finish ends the connection as Close asked.
 func (s *Session) finish() {
 	r := s.why
+	if s.cork != nil && s.timed(s.cork.Uncork) != nil {
+		r.Abrupt = true
+	}
 	if r.Abrupt {
 		s.conn.CloseNow()
 		return
