@@ -30,7 +30,8 @@ const (
 )
 
 // DeviceEvent is what the core tells app-side adapters about a device. It is
-// carried on the bus as JSON, so it must stay plain data.
+// carried on the bus as JSON or in a binary form (events_wire.go), so it
+// must stay plain data; read it with DecodeDeviceEvent.
 type DeviceEvent struct {
 	Kind       EventKind `json:"kind"`
 	DID        string    `json:"did"`

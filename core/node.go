@@ -60,6 +60,7 @@ type Options struct {
 type Node struct {
 	store    store.Store
 	bus      bus.Bus
+	localBus bool // device events travel in their binary form (publishEvent)
 	presence Presence
 	log      *slog.Logger
 
@@ -113,6 +114,7 @@ func New(o Options) (*Node, error) {
 	n := &Node{
 		store:      o.Store,
 		bus:        o.Bus,
+		localBus:   bus.IsLocal(o.Bus),
 		presence:   o.Presence,
 		log:        o.Logger,
 		flushEvery: o.StateFlushInterval,
@@ -216,6 +218,16 @@ func compileSchema(raw []byte) (*datapoint.Schema, error) {
 	return s, nil
 }
 
+// publishEvent publishes a device event in the binary form when the bus
+// stays inside this process, as JSON otherwise (events_wire.go).
+func (n *Node) publishEvent(ctx context.Context, subject string, ev *DeviceEvent) {
+	if !n.localBus {
+		n.publishJSON(ctx, subject, ev)
+		return
+	}
+	n.publish(ctx, subject, ev.AppendBinary(make([]byte, 0, 128+len(ev.Attrs)+len(ev.Raw))))
+}
+
 // publishJSON marshals v and publishes it; failures are logged, because a
 // lost notification must not fail the device's own traffic.
 func (n *Node) publishJSON(ctx context.Context, subject string, v any) {
@@ -224,6 +236,11 @@ func (n *Node) publishJSON(ctx context.Context, subject string, v any) {
 		n.log.Error("marshal bus event", "subject", subject, "err", err)
 		return
 	}
+	n.publish(ctx, subject, data)
+}
+
+// publish publishes data; failures are logged, as for publishJSON.
+func (n *Node) publish(ctx context.Context, subject string, data []byte) {
 	if err := n.bus.Publish(ctx, subject, data); err != nil {
 		// A bus that is down fails every event; one line per interval.
 		if ok, suppressed := n.publishLog.Allow(time.Now()); ok {

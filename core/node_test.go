@@ -79,7 +79,13 @@ func watch[T any](t *testing.T, n *core.Node, subject string) <-chan T {
 	ch := make(chan T, 16)
 	sub, err := n.Bus().Subscribe(subject, func(_ string, data []byte) {
 		var v T
-		if err := json.Unmarshal(data, &v); err == nil {
+		var err error
+		if ev, ok := any(&v).(*core.DeviceEvent); ok {
+			*ev, err = core.DecodeDeviceEvent(data) // device events may be binary
+		} else {
+			err = json.Unmarshal(data, &v)
+		}
+		if err == nil {
 			ch <- v
 		}
 	})

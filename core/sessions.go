@@ -164,7 +164,7 @@ func (n *Node) publishStatus(ctx context.Context, d store.Device, online bool, a
 	if online {
 		kind = EventOnline
 	}
-	n.publishJSON(ctx, SubjectStatus(d.DID), DeviceEvent{
+	n.publishEvent(ctx, SubjectStatus(d.DID), &DeviceEvent{
 		Kind: kind, DID: d.DID, ProductKey: d.ProductKey, MAC: d.MAC, At: at,
 	})
 }

@@ -56,7 +56,7 @@ func (n *Node) DeviceUplink(ctx context.Context, d store.Device, clientID string
 	default:
 		decodeErr = n.decodeStatus(ctx, d, f, &ev)
 	}
-	n.publishJSON(ctx, SubjectData(d.DID), ev)
+	n.publishEvent(ctx, SubjectData(d.DID), &ev)
 	return decodeErr
 }
 

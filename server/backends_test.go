@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -30,8 +29,7 @@ func TestCallersStoreAndBus(t *testing.T) {
 	b := memory.New(memory.Options{})
 	status := make(chan core.DeviceEvent, 64)
 	sub, err := b.Subscribe(core.PatternAllStatus, func(_ string, raw []byte) {
-		var ev core.DeviceEvent
-		if json.Unmarshal(raw, &ev) == nil {
+		if ev, err := core.DecodeDeviceEvent(raw); err == nil {
 			select {
 			case status <- ev:
 			default:

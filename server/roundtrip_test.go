@@ -16,8 +16,7 @@ func subscribe(t *testing.T, srv *testserver.Server, subject string) <-chan core
 	t.Helper()
 	ch := make(chan core.DeviceEvent, 256)
 	sub, err := srv.Node().Bus().Subscribe(subject, func(_ string, data []byte) {
-		var ev core.DeviceEvent
-		if json.Unmarshal(data, &ev) == nil {
+		if ev, err := core.DecodeDeviceEvent(data); err == nil {
 			ch <- ev
 		}
 	})

@@ -23,8 +23,8 @@ func (srv *Server) onData(subject string, data []byte) {
 	if did, ok := core.DIDOfSubject(subject); ok && !srv.hub.watched(did) {
 		return
 	}
-	var ev core.DeviceEvent
-	if err := json.Unmarshal(data, &ev); err != nil {
+	ev, err := core.DecodeDeviceEvent(data)
+	if err != nil {
 		srv.log.Warn("ws: bad data event", "err", err)
 		return
 	}
@@ -116,8 +116,8 @@ func (s *session) deliverData(r *rendered) {
 // The event has no passcode, so the device row is read once per event (only
 // when someone watches).
 func (srv *Server) onStatus(_ string, data []byte) {
-	var ev core.DeviceEvent
-	if err := json.Unmarshal(data, &ev); err != nil {
+	ev, err := core.DecodeDeviceEvent(data)
+	if err != nil {
 		srv.log.Warn("ws: bad status event", "err", err)
 		return
 	}

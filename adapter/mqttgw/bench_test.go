@@ -7,7 +7,6 @@ package mqttgw_test
 // docs/benchmarks.md has the figures and the exact flags used for them.
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"runtime"
@@ -176,11 +175,7 @@ func (d *benchDevice) onEvent(_ string, data []byte) {
 		r.bad++ // more events than frames; no slot to free
 		return
 	}
-	var ev struct {
-		Kind core.EventKind `json:"kind"`
-		Raw  []byte         `json:"raw"`
-	}
-	err := json.Unmarshal(data, &ev)
+	ev, err := core.DecodeDeviceEvent(data)
 	if err == nil && ev.Kind != core.EventReport {
 		err = fmt.Errorf("event kind %q, want report", ev.Kind)
 	}

@@ -2,7 +2,6 @@ package mqttgw_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -78,8 +77,8 @@ func events(t *testing.T, srv *testserver.Server, subject string) <-chan core.De
 	t.Helper()
 	ch := make(chan core.DeviceEvent, 256)
 	sub, err := srv.Node().Bus().Subscribe(subject, func(_ string, data []byte) {
-		var ev core.DeviceEvent
-		if err := json.Unmarshal(data, &ev); err != nil {
+		ev, err := core.DecodeDeviceEvent(data)
+		if err != nil {
 			t.Errorf("bad event: %v", err)
 			return
 		}

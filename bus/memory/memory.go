@@ -120,6 +120,9 @@ func (b *Bus) Subscribe(pattern string, h bus.Handler) (bus.Subscription, error)
 // queue was full. A message dropped by three subscriptions counts three times.
 func (b *Bus) Dropped() uint64 { return b.dropped.Load() }
 
+// Local is true: messages never leave the process (bus.Local).
+func (b *Bus) Local() bool { return true }
+
 // Close unsubscribes everything and waits for handlers that are running to
 // return (except the caller's own, when Close is called from a handler).
 // Messages still queued are discarded. Later Publish and Subscribe calls
