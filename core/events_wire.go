@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -58,8 +59,9 @@ func (e *DeviceEvent) AppendBinary(b []byte) []byte {
 	return b
 }
 
-// DecodeDeviceEvent reads an event in either form. Byte fields are copies:
-// the event may outlive data.
+// DecodeDeviceEvent reads an event in either form. The event owns its
+// fields: strings and bytes are cut from one copy of data each, so the
+// event may outlive data (the bus reuses its buffers).
 func DecodeDeviceEvent(data []byte) (DeviceEvent, error) {
 	var e DeviceEvent
 	if len(data) > 0 && data[0] != eventWireV1 {
@@ -75,17 +77,14 @@ func DecodeDeviceEvent(data []byte) (DeviceEvent, error) {
 		return e, fmt.Errorf("%w: unknown flags %#x", errEventWire, flags)
 	}
 	e.HasSN = flags&flagHasSN != 0
-	e.Kind = EventKind(r.string())
-	e.DID = r.string()
-	e.ProductKey = r.string()
-	e.MAC = r.string()
+	kind := r.field()
+	did, pk, mac := r.field(), r.field(), r.field()
 	e.Cmd = uint16(r.uvarint(1<<16 - 1))
 	e.SN = uint32(r.uvarint(1<<32 - 1))
-	e.ClientID = r.string()
+	client := r.field()
 	e.Action = r.byte()
-	e.Attrs = r.bytes()
-	e.Raw = r.bytes()
-	e.Error = r.string()
+	attrs, raw := r.field(), r.field()
+	msg := r.field()
 	if flags&flagAt != 0 {
 		e.At = time.Unix(0, r.varint()).UTC()
 	}
@@ -95,7 +94,46 @@ func DecodeDeviceEvent(data []byte) (DeviceEvent, error) {
 	if len(r.b) != 0 {
 		return DeviceEvent{}, fmt.Errorf("%w: %d bytes after the event", errEventWire, len(r.b))
 	}
+	e.Kind = eventKind(kind)
+	// One allocation for every string field, cut into each.
+	fields := [...][]byte{did, pk, mac, client, msg}
+	var sb strings.Builder
+	sb.Grow(len(did) + len(pk) + len(mac) + len(client) + len(msg))
+	for _, f := range fields {
+		sb.Write(f)
+	}
+	strs := sb.String()
+	cut := func(f []byte) string {
+		v := strs[:len(f)]
+		strs = strs[len(f):]
+		return v
+	}
+	e.DID, e.ProductKey, e.MAC, e.ClientID, e.Error = cut(did), cut(pk), cut(mac), cut(client), cut(msg)
+	if len(attrs)+len(raw) > 0 {
+		own := make([]byte, 0, len(attrs)+len(raw)) // one copy for both byte fields
+		own = append(own, attrs...)
+		own = append(own, raw...)
+		e.Attrs, e.Raw = nilIfEmpty(own[:len(attrs):len(attrs)]), nilIfEmpty(own[len(attrs):])
+	}
 	return e, nil
+}
+
+// eventKind returns the constant for a known kind without allocating.
+func eventKind(b []byte) EventKind {
+	for _, k := range [...]EventKind{EventReport, EventReply, EventAck, EventRaw, EventOnline, EventOffline} {
+		if string(b) == string(k) {
+			return k
+		}
+	}
+	return EventKind(b)
+}
+
+// nilIfEmpty keeps JSON's omitempty meaning: an empty field is nil.
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 func appendString(b []byte, s string) []byte {
@@ -160,15 +198,4 @@ func (r *wireReader) field() []byte {
 	f := r.b[:n]
 	r.b = r.b[n:]
 	return f
-}
-
-func (r *wireReader) string() string { return string(r.field()) }
-
-// bytes copies the field; an empty one is nil, as JSON's omitempty gives.
-func (r *wireReader) bytes() []byte {
-	f := r.field()
-	if len(f) == 0 {
-		return nil
-	}
-	return append([]byte(nil), f...)
 }

@@ -75,7 +75,8 @@ func (n *Node) decodeStatus(ctx context.Context, d store.Device, f p0.Frame, ev 
 		ev.Kind, ev.Error = EventRaw, err.Error()
 		return err
 	}
-	msg := schema.NewMessage(ev.Action)
+	msg := schema.GetMessage(ev.Action)
+	defer schema.PutMessage(msg) // merge copies what it keeps
 	if err := schema.Decode(f.Payload, msg); err != nil {
 		ev.Kind, ev.Error = EventRaw, err.Error()
 		return fmt.Errorf("%w: %w", ErrNotStandard, err)

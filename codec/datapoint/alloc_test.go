@@ -62,3 +62,35 @@ func TestSetDoesNotAllocate(t *testing.T) {
 		t.Errorf("Set of a hex string allocates %v times", n)
 	}
 }
+
+// A message from the schema's pool decodes as a new one would: nothing of
+// the payload decoded before it went back shows through, and taking one
+// from the pool and giving it back allocates nothing.
+func TestPooledMessageDecodesAsNew(t *testing.T) {
+	for _, fx := range wireFixtures {
+		s := loadSchema(t, fx.schema)
+		payload := unhex(t, fx.payload)
+		want := s.NewMessage(0)
+		if err := s.Decode(payload, want); err != nil {
+			t.Fatal(err)
+		}
+		// Dirty a pooled message with every field present, then decode
+		// the fixture into the next one taken.
+		m := s.GetMessage(0)
+		for i := range m.Present {
+			m.Present[i], m.Values[i] = true, Value{Raw: 1, Bytes: []byte{9}}
+		}
+		s.PutMessage(m)
+		got := s.GetMessage(want.Action)
+		if err := s.Decode(payload, got); err != nil {
+			t.Fatal(err)
+		}
+		if js, wantJS := string(s.AppendJSON(nil, got)), string(s.AppendJSON(nil, want)); js != wantJS {
+			t.Errorf("%s: pooled message decodes to %s, a new one to %s", fx.name, js, wantJS)
+		}
+		s.PutMessage(got)
+		if n := testing.AllocsPerRun(100, func() { s.PutMessage(s.GetMessage(0)) }); n != 0 && !raceEnabled {
+			t.Errorf("%s: GetMessage/PutMessage allocate %v times", fx.name, n)
+		}
+	}
+}

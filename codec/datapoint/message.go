@@ -53,6 +53,23 @@ func (s *Schema) NewMessage(action byte) *Message {
 	return m
 }
 
+// GetMessage is NewMessage from a pool of the schema's messages: decoding
+// a report then allocates no message. Give it back with PutMessage once
+// nothing refers to it or to its Values' Bytes.
+func (s *Schema) GetMessage(action byte) *Message {
+	if m, ok := s.messages.Get().(*Message); ok {
+		m.Reset(action)
+		return m
+	}
+	return s.NewMessage(action)
+}
+
+// PutMessage returns a message from GetMessage to the pool.
+func (s *Schema) PutMessage(m *Message) {
+	m.Reset(0) // drop references into the decoded payload
+	s.messages.Put(m)
+}
+
 // Reset empties m for reuse with a new action, keeping its storage.
 func (m *Message) Reset(action byte) {
 	m.Action = action

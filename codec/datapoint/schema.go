@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Schema is a compiled product definition. It is immutable and safe for
@@ -26,6 +27,8 @@ type Schema struct {
 	flagsLen int // one bit per field
 
 	scratchLen int // bytes of binary values a Message can hold for Set
+
+	messages sync.Pool // of *Message sized for this schema (GetMessage)
 }
 
 // fieldInfo is per-field data the codec needs that callers do not.

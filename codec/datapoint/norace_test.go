@@ -1,0 +1,5 @@
+//go:build !race
+
+package datapoint
+
+const raceEnabled = false
