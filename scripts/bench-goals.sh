@@ -37,7 +37,8 @@ row() { # label, python expression, bench args...
   local label=$1 expr=$2
   shift 2
   local out
-  out=$("$B" bench --quiet --json "$@" | summary "$expr")
+  "$B" bench --quiet --json "$@" >"$work/last.json"
+  out=$(summary "$expr" <"$work/last.json")
   printf '| %s | `bench %s` | %s |\n' "$label" "$*" "$out"
 }
 
@@ -49,9 +50,14 @@ row "memory per idle connection (≤ 10 KB each)" \
 row "routing at saturation (≥ 1.5× Mosquitto)" \
   'f"Switchboard {r.received_per_s:,.0f}/s (p99 {l.p99_ms:.0f} ms), Mosquitto {c.received_per_s:,.0f}/s (p99 {cl.p99_ms:.0f} ms): ratio {r.ratio:.2f}"' \
   --scenario fanin --devices 100 --apps 100 --rate 60000 --duration 10s --compare mosquitto
-row "routing latency at moderate load (p99 ≤ 2 ms)" \
-  'f"Switchboard {r.received_per_s:,.0f}/s p50 {l.p50_ms:.2f} p99 {l.p99_ms:.2f} ms; Mosquitto p50 {cl.p50_ms:.2f} p99 {cl.p99_ms:.2f} ms"' \
-  --scenario fanin --devices 100 --apps 100 --rate 10000 --duration 10s --compare mosquitto
+# Half of the rate Switchboard reached at saturation, as the goal asks, and
+# 10k/s, the moderate load of the issue's own figures.
+half=$(summary 'int(r.received_per_s / 2000) * 1000' <"$work/last.json")
+for rate in "$half" 10000; do
+  row "routing latency at $rate/s (p99 ≤ 2 ms at half saturation)" \
+    'f"Switchboard {r.received_per_s:,.0f}/s p50 {l.p50_ms:.2f} p99 {l.p99_ms:.2f} ms; Mosquitto p50 {cl.p50_ms:.2f} p99 {cl.p99_ms:.2f} ms"' \
+    --scenario fanin --devices 100 --apps 100 --rate "$rate" --duration 10s --compare mosquitto
+done
 row "persisted QoS 1 reports (≥ 20k/s)" \
   'f"{r.received_per_s:,.0f} reports/s acknowledged after commit, PUBACK p50 {l.p50_ms:.1f} p99 {l.p99_ms:.1f} ms"' \
   --scenario qos1 --devices 100 --apps 0 --rate 0 --duration 10s
