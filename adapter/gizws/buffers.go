@@ -52,6 +52,8 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
+	// The library closes the connection it is given: the CorkConn, so
+	// that a close frame written while corked still goes out.
 	w.cork = wssession.NewCorkConn(conn)
-	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(w.cork, writeBufferSize)), nil
+	return w.cork, bufio.NewReadWriter(br, bufio.NewWriterSize(w.cork, writeBufferSize)), nil
 }

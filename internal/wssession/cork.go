@@ -3,12 +3,18 @@ package wssession
 import (
 	"net"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // corkLimit is how many bytes a corked connection holds back before it
 // writes them anyway: a burst's frames leave in few system calls, and a
 // session never holds more than this beyond its queue.
 const corkLimit = 16 << 10
+
+// closeFlush bounds how long Close may spend sending held bytes to a peer
+// that does not read.
+const closeFlush = 100 * time.Millisecond
 
 var corkBuffers = sync.Pool{New: func() any { b := make([]byte, 0, corkLimit); return &b }}
 
@@ -25,6 +31,8 @@ type CorkConn struct {
 	mu     sync.Mutex
 	corked bool
 	buf    *[]byte // from corkBuffers while corked
+
+	abandon atomic.Bool // Close sends nothing held (Abandon)
 }
 
 // NewCorkConn wraps c, uncorked.
@@ -83,3 +91,25 @@ func (c *CorkConn) Uncork() error {
 	c.buf = nil
 	return err
 }
+
+// Close sends what is held back, unless the writer is in the middle of a
+// write, then closes the connection. coder/websocket answers a client's
+// close frame and closes the connection at once, from its reader: the
+// answer must not stay in the buffer of a writer that is between two
+// frames. The send is bounded by closeFlush.
+func (c *CorkConn) Close() error {
+	if !c.abandon.Load() && c.mu.TryLock() {
+		if c.corked && len(*c.buf) > 0 {
+			_ = c.Conn.SetWriteDeadline(time.Now().Add(closeFlush))
+			_, _ = c.Conn.Write(*c.buf)
+			*c.buf = (*c.buf)[:0]
+		}
+		c.mu.Unlock()
+	}
+	return c.Conn.Close()
+}
+
+// Abandon makes Close send nothing that is held: the session is dropped
+// abruptly, maybe by a caller that must not wait on a client that does not
+// read.
+func (c *CorkConn) Abandon() { c.abandon.Store(true) }

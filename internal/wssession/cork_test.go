@@ -147,6 +147,44 @@ func TestCorkConnUncorkOnAClosedConnection(t *testing.T) {
 	}
 }
 
+// The library answers a client's close frame and closes the connection at
+// once; if the writer had corked it, the answer still goes out.
+func TestCorkConnCloseSendsWhatIsHeld(t *testing.T) {
+	server, client := tcpPair(t)
+	c := wssession.NewCorkConn(server)
+	c.Cork()
+	if _, err := c.Write([]byte("close frame")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.ReadAll(client)
+	if err != nil || string(got) != "close frame" {
+		t.Fatalf("read %q, %v; want the held bytes, then EOF", got, err)
+	}
+}
+
+// An abandoned connection (a session dropped abruptly) closes without
+// sending what it holds.
+func TestCorkConnAbandonedCloseSendsNothing(t *testing.T) {
+	server, client := tcpPair(t)
+	c := wssession.NewCorkConn(server)
+	c.Cork()
+	if _, err := c.Write([]byte("never sent")); err != nil {
+		t.Fatal(err)
+	}
+	c.Abandon()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if got, err := io.ReadAll(client); err != nil || len(got) != 0 {
+		t.Fatalf("read %q, %v; want nothing, then EOF", got, err)
+	}
+}
+
 // corkingWriter hijacks as the app adapter does: the library writes
 // through a CorkConn over a counting socket.
 type corkingWriter struct {

@@ -95,6 +95,9 @@ func (s *Session) Close(r Reason) {
 			s.cancel()
 			// Ends a write blocked on a client that does not read; the
 			// writer arms nothing per frame for it (writeAll).
+			if s.cork != nil {
+				s.cork.Abandon()
+			}
 			s.conn.CloseNow()
 		}
 		close(s.closing)
