@@ -227,13 +227,7 @@ func TestSessionSendsABurstInFewWrites(t *testing.T) {
 		<-s.Done()
 	}))
 	t.Cleanup(hs.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(hs.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
+	c := dial(t, hs)
 	for i := range burst {
 		got, err := read(t, c)
 		if want := fmt.Sprintf(`{"n":%d}`, i); err != nil || got != want {

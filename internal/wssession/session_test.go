@@ -38,6 +38,12 @@ func serve(t *testing.T, writer func(*wssession.Session, wssession.Loop), ctrlMa
 		writer(s, run(s))
 	}))
 	t.Cleanup(hs.Close)
+	return dial(t, hs)
+}
+
+// dial is a client of hs, closed when the test ends.
+func dial(t *testing.T, hs *httptest.Server) *websocket.Conn {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(hs.URL, "http"), nil)
