@@ -222,7 +222,8 @@ func compileSchema(raw []byte) (*datapoint.Schema, error) {
 // stays inside this process, as JSON otherwise (events_wire.go).
 func (n *Node) publishEvent(ctx context.Context, subject string, ev *DeviceEvent) {
 	if !n.localBus {
-		n.publishJSON(ctx, subject, ev)
+		e := *ev // only this branch lets the event escape to the heap
+		n.publishJSON(ctx, subject, &e)
 		return
 	}
 	n.publish(ctx, subject, ev.AppendBinary(make([]byte, 0, 128+len(ev.Attrs)+len(ev.Raw))))

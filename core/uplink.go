@@ -35,8 +35,9 @@ func (n *Node) DeviceUplink(ctx context.Context, d store.Device, clientID string
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	ev := DeviceEvent{
 		DID: d.DID, ProductKey: d.ProductKey, MAC: d.MAC, Cmd: f.Cmd, ClientID: clientID,
-		// The frame aliases the adapter's buffer; events outlive it.
-		Raw: append([]byte(nil), frame...),
+		// The frame aliases the adapter's buffer: publishEvent encodes the
+		// event before this returns, and nothing else keeps it.
+		Raw: frame,
 		At:  now,
 	}
 	if p0.HasSN(f.Cmd) {
