@@ -82,6 +82,12 @@ type Result struct {
 	ServerBefore ServerStats `json:"server_before"`
 	ServerAfter  ServerStats `json:"server_after"`
 
+	// CPUPerReceived is the server's CPU time over the run divided by
+	// what was received (messages, acks, connects), in microseconds: what
+	// one costs the server, apart from the load generator's share of the
+	// same cores. Zero when the server's CPU time is unknown (in process).
+	CPUPerReceived float64 `json:"server_cpu_us_per_received,omitempty"`
+
 	// Idle only: RSS added per connection.
 	RSSPerDevice float64 `json:"rss_per_device_bytes,omitempty"`
 	RSSPerApp    float64 `json:"rss_per_app_bytes,omitempty"`
@@ -95,6 +101,8 @@ type Result struct {
 	Series []Point `json:"series,omitempty"`
 
 	Notes []string `json:"notes,omitempty"`
+
+	inProcess bool // the server ran in the bench's own process
 }
 
 // Scenarios, in the order the docs list them.
@@ -174,7 +182,7 @@ func hasFlag(args []string, name string) bool {
 
 func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
 	pool := newAddrPool(c.PerAddr)
-	r := &Result{Scenario: c.Scenario, Broker: "switchboard", Devices: c.Devices, Apps: c.Apps}
+	r := &Result{Scenario: c.Scenario, Broker: "switchboard", Devices: c.Devices, Apps: c.Apps, inProcess: c.Spawn == SpawnInProc}
 	if c.Scenario != "idle" && c.Scenario != "storm" {
 		r.Rate = c.Rate
 	}
@@ -212,6 +220,7 @@ func runScenario(ctx context.Context, c *Config, t *target) (*Result, error) {
 			return nil, err
 		}
 	}
+	r.setCPUPerReceived()
 	if c.Spawn == SpawnInProc {
 		r.Notes = append(r.Notes, "server ran in the bench's process: RSS and goroutines include the bench's clients")
 	}
@@ -325,5 +334,14 @@ func progress(w io.Writer, label string, start time.Time, stop <-chan struct{}, 
 			points = append(points, Point{T: t, Sent: s - lastS, Received: r - lastR})
 			lastS, lastR = s, r
 		}
+	}
+}
+
+// setCPUPerReceived fills CPUPerReceived from the server stats around the
+// run. In process the CPU time is the bench's too, so it stays unset.
+func (r *Result) setCPUPerReceived() {
+	cpu := r.ServerAfter.CPUSeconds - r.ServerBefore.CPUSeconds
+	if r.Received > 0 && cpu > 0 && !r.inProcess {
+		r.CPUPerReceived = cpu / float64(r.Received) * 1e6
 	}
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,8 +41,11 @@ func TestScenarios(t *testing.T) {
 			if r.Received != r.Expected {
 				t.Errorf("received %d of %d", r.Received, r.Expected)
 			}
-			if r.ServerBefore.RSSBytes <= 0 || r.ServerAfter.Goroutines <= 0 {
+			if r.ServerBefore.RSSBytes <= 0 || r.ServerAfter.Goroutines <= 0 || r.ServerAfter.CPUSeconds <= 0 {
 				t.Errorf("server stats %+v %+v", r.ServerBefore, r.ServerAfter)
+			}
+			if r.ServerAfter.CPUSeconds < r.ServerBefore.CPUSeconds || r.CPUPerReceived <= 0 {
+				t.Errorf("server CPU %v → %v s, %v µs per received", r.ServerBefore.CPUSeconds, r.ServerAfter.CPUSeconds, r.CPUPerReceived)
 			}
 			switch sc {
 			case "idle":
@@ -74,6 +78,32 @@ func checkLatency(t *testing.T, r *Result) {
 
 // TestSourceAddrs: clients spread over distinct loopback addresses, never
 // the server's 127.0.0.1 nor a .0 or .255 octet.
+// procStats reads what /metrics would say of a process without one: its
+// resident set, and CPU time that grows as the process works.
+func TestProcStats(t *testing.T) {
+	before, err := procStats(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.RSSBytes < 1<<20 {
+		t.Fatalf("RSS %v bytes, want at least a MiB for a Go test binary", before.RSSBytes)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	var after ServerStats
+	sum := 0
+	for i := 1; after.CPUSeconds <= before.CPUSeconds; i++ { // work until a clock tick shows
+		sum += i * i
+		if i%100_000 == 0 {
+			if after, err = procStats(os.Getpid()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CPU time stayed at %v s over 5 s of work (%d)", before.CPUSeconds, sum)
+		}
+	}
+}
+
 func TestSourceAddrs(t *testing.T) {
 	seen := map[string]bool{}
 	for k := 0; k < 70_000; k++ {

@@ -114,11 +114,9 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 	defer stop()
 	r := &Result{Scenario: "fanin", Broker: "mosquitto", Devices: c.Devices, Apps: c.Apps, Rate: c.Rate}
 	pool := newAddrPool(c.PerAddr)
-	rss, err := procRSS(pid)
-	if err != nil {
+	if r.ServerBefore, err = procStats(pid); err != nil {
 		return nil, err
 	}
-	r.ServerBefore = ServerStats{RSSBytes: rss}
 	n, m := c.Devices, c.Apps
 	subscribers := make([]int, n)
 	bound := make([][]int, m)
@@ -205,10 +203,9 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 	// it delivered late.
 	deliverTime := time.Since(start)
 	series := stopProgress()
-	if rss, err = procRSS(pid); err != nil {
+	if r.ServerAfter, err = procStats(pid); err != nil {
 		return nil, err
 	}
-	r.ServerAfter = ServerStats{RSSBytes: rss}
 	for _, cl := range subs {
 		cl.Disconnect(0)
 	}
@@ -220,5 +217,6 @@ func runMosquitto(ctx context.Context, c *Config) (*Result, error) {
 	r.Latency = lat.summary()
 	r.Series = lat.series(series)
 	r.LatencyWhat = "publisher PUBLISH to subscriber delivery (MQTT → MQTT)"
+	r.setCPUPerReceived()
 	return r, nil
 }

@@ -40,6 +40,9 @@ func (r *Result) writeText(w io.Writer, indent string) {
 	} else {
 		fmt.Fprintf(w, "%s  server    RSS %.1f MB → %.1f MB\n", indent, r.ServerBefore.RSSBytes/1e6, r.ServerAfter.RSSBytes/1e6)
 	}
+	if r.CPUPerReceived > 0 {
+		fmt.Fprintf(w, "%s  server    CPU %.1f µs per received (%.1f s in all)\n", indent, r.CPUPerReceived, r.ServerAfter.CPUSeconds-r.ServerBefore.CPUSeconds)
+	}
 	if r.RSSPerDevice != 0 || r.RSSPerApp != 0 {
 		fmt.Fprintf(w, "%s  per idle connection: %.1f KB a device, %.1f KB an app\n", indent, r.RSSPerDevice/1e3, r.RSSPerApp/1e3)
 	}
