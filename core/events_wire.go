@@ -95,11 +95,11 @@ func DecodeDeviceEvent(data []byte) (DeviceEvent, error) {
 		return DeviceEvent{}, fmt.Errorf("%w: %d bytes after the event", errEventWire, len(r.b))
 	}
 	e.Kind = eventKind(kind)
-	// One allocation for every string field, cut into each.
-	fields := [...][]byte{did, pk, mac, client, msg}
+	// One allocation for every string field, cut into each in the order
+	// they were written.
 	var sb strings.Builder
 	sb.Grow(len(did) + len(pk) + len(mac) + len(client) + len(msg))
-	for _, f := range fields {
+	for _, f := range [...][]byte{did, pk, mac, client, msg} {
 		sb.Write(f)
 	}
 	strs := sb.String()
@@ -108,7 +108,11 @@ func DecodeDeviceEvent(data []byte) (DeviceEvent, error) {
 		strs = strs[len(f):]
 		return v
 	}
-	e.DID, e.ProductKey, e.MAC, e.ClientID, e.Error = cut(did), cut(pk), cut(mac), cut(client), cut(msg)
+	e.DID = cut(did)
+	e.ProductKey = cut(pk)
+	e.MAC = cut(mac)
+	e.ClientID = cut(client)
+	e.Error = cut(msg)
 	if len(attrs)+len(raw) > 0 {
 		own := make([]byte, 0, len(attrs)+len(raw)) // one copy for both byte fields
 		own = append(own, attrs...)
