@@ -63,11 +63,12 @@ func (e *DeviceEvent) AppendBinary(b []byte) []byte {
 // fields: strings and bytes are cut from one copy of data each, so the
 // event may outlive data (the bus reuses its buffers).
 func DecodeDeviceEvent(data []byte) (DeviceEvent, error) {
-	var e DeviceEvent
 	if len(data) > 0 && data[0] != eventWireV1 {
-		err := json.Unmarshal(data, &e)
-		return e, err
+		var j DeviceEvent // on the heap, on this path only
+		err := json.Unmarshal(data, &j)
+		return j, err
 	}
+	var e DeviceEvent
 	r := wireReader{b: data}
 	if r.byte() != eventWireV1 {
 		return e, errEventWire
