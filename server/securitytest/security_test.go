@@ -22,6 +22,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	t.Run("relay", func(t *testing.T) { testRelay(t, w) })
 	w.victimQuiet(t, "the relay matrix")
 	t.Logf("matrix: %s", &w.tally)
+	logHasNoCredentials(t, w)
 
 	// The victim still owns its devices, and its own write reaches the lamp.
 	ctx := context.Background()
